@@ -1,0 +1,36 @@
+package io.lipstream.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code lipsync} command line: dub a file, run the live demo, move media in and out of Kafka,
+ * compute Wav2Lip mel windows, and inspect, verify or generate models.
+ *
+ * <p>User errors (a missing file, a rejected model) end with one line on stderr and exit code 2;
+ * no stack trace unless {@code --verbose} is given.
+ */
+@Command(
+        name = "lipsync",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Live lip-sync dubbing on Kafka, Flink and ONNX Runtime.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Lipsync {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line, with every subcommand registered. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Lipsync());
+        cli.setExecutionExceptionHandler(new UserErrorHandler());
+        return cli;
+    }
+}

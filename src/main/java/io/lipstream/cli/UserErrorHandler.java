@@ -1,0 +1,23 @@
+package io.lipstream.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Turns a {@link UserError} into one line on stderr and exit code 2; anything else is a bug and
+ * keeps its stack trace.
+ */
+final class UserErrorHandler implements IExecutionExceptionHandler {
+    static final int USER_ERROR_EXIT = 2;
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parsed)
+            throws Exception {
+        if (ex instanceof UserError) {
+            cmd.getErr().println("lipsync: " + ex.getMessage());
+            return USER_ERROR_EXIT;
+        }
+        throw ex;
+    }
+}
