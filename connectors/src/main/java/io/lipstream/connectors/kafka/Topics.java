@@ -1,0 +1,53 @@
+package io.lipstream.connectors.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/** Creates lipstream's four topics when they do not exist yet, sized for video records. */
+public final class Topics {
+    private Topics() {}
+
+    /**
+     * Creates the missing topics with {@code partitions} partitions each (replication 1 or as
+     * given).
+     */
+    public static void ensure(KafkaSettings settings, int partitions, short replication) {
+        Properties props = settings.clientProperties(new Properties());
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic :
+                    List.of(
+                            settings.audioTopic(),
+                            settings.videoTopic(),
+                            settings.segmentTopic(),
+                            settings.deadLetterTopic())) {
+                if (!existing.contains(topic)) {
+                    missing.add(
+                            new NewTopic(topic, partitions, replication)
+                                    .configs(
+                                            Map.of(
+                                                    "max.message.bytes",
+                                                    String.valueOf(
+                                                            EmbeddedKafka.MAX_MESSAGE_BYTES))));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(
+                    "cannot create topics on " + settings.bootstrapServers() + ": " + e.getCause(),
+                    e.getCause());
+        }
+    }
+}
