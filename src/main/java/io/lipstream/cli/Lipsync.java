@@ -15,7 +15,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Live lip-sync dubbing on Kafka, Flink and ONNX Runtime.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {
+            DubCommand.class,
+            DemoCommand.class,
+            IngestCommand.class,
+            ExportCommand.class,
+            OptionsCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Lipsync {
 
     public static void main(String[] args) {

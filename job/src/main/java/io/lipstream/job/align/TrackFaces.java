@@ -1,0 +1,216 @@
+package io.lipstream.job.align;
+
+import io.lipstream.connectors.kafka.DecodeRecords;
+import io.lipstream.connectors.kafka.RawRecord;
+import io.lipstream.connectors.serde.SingleObjectCodec;
+import io.lipstream.job.faces.BgrImage;
+import io.lipstream.job.faces.BoxSmoother;
+import io.lipstream.job.faces.FaceBox;
+import io.lipstream.job.faces.FaceDetector;
+import io.lipstream.job.faces.FaceTensors;
+import io.lipstream.job.faces.FrameImages;
+import io.lipstream.job.faces.FrameLimits;
+import io.lipstream.job.faces.HaarFaceDetector;
+import io.lipstream.job.faces.ImageDecodeException;
+import io.lipstream.job.faces.OnnxFaceDetector;
+import io.lipstream.job.faces.SmoothedBox;
+import io.lipstream.job.faces.Wav2LipBoxes;
+import io.lipstream.job.options.FacesOptions;
+import io.lipstream.job.stream.FaceFrame;
+import io.lipstream.schema.VideoFrame;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Finds and tracks the face of every frame of a stream: the upstream detector's box when the frame
+ * carries one, else the job's detector every {@code faces.detect-every} frames with the box carried
+ * in between; pads and smooths boxes over Wav2Lip's 5-frame lookahead, then crops each frame's face
+ * to the model's size. Frames without a face go on without a box (they pass through unchanged).
+ * Undecodable frames go to the dead letters and on downstream without an image, so the stream
+ * keeps its frame count.
+ */
+public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, FaceFrame> {
+    private static final long serialVersionUID = 1L;
+
+    private final FacesOptions.Settings settings;
+    private final int faceSize;
+    private final String sourceTopic;
+
+    private transient FaceDetector detector;
+    private transient FrameLimits limits;
+    private transient SingleObjectCodec<VideoFrame> codec;
+    private transient ValueState<BoxSmoother> smoother;
+    private transient ValueState<TreeMap<Long, FaceFrame>> waiting;
+    private transient ValueState<FaceBox> lastDetected;
+    private transient ValueState<Long> framesSinceDetection;
+    private transient Counter facesFound;
+    private transient Counter framesWithoutFace;
+    private transient Counter undecodable;
+    private transient Counter detections;
+
+    public TrackFaces(FacesOptions.Settings settings, int faceSize, String sourceTopic) {
+        this.settings = settings;
+        this.faceSize = faceSize;
+        this.sourceTopic = sourceTopic;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        detector =
+                settings.detectorModel() == null
+                        ? new HaarFaceDetector(settings.detectSize())
+                        : new OnnxFaceDetector(Path.of(settings.detectorModel()));
+        limits = new FrameLimits(settings.maxWidth(), settings.maxHeight(), settings.maxBytes());
+        codec = SingleObjectCodec.of(VideoFrame.class);
+        var rc = getRuntimeContext();
+        smoother = rc.getState(new ValueStateDescriptor<>("box-smoother", BoxSmoother.class));
+        waiting =
+                rc.getState(
+                        new ValueStateDescriptor<>(
+                                "frames-awaiting-smoothing",
+                                org.apache.flink.api.common.typeinfo.TypeInformation.of(
+                                        new org.apache.flink.api.common.typeinfo.TypeHint<
+                                                TreeMap<Long, FaceFrame>>() {})));
+        lastDetected = rc.getState(new ValueStateDescriptor<>("last-detected", FaceBox.class));
+        framesSinceDetection =
+                rc.getState(new ValueStateDescriptor<>("frames-since-detection", Long.class));
+        var group = rc.getMetricGroup().addGroup("lipsync");
+        facesFound = group.counter("framesWithFace");
+        framesWithoutFace = group.counter("framesWithoutFace");
+        undecodable = group.counter("framesUndecodable");
+        detections = group.counter("faceDetections");
+    }
+
+    @Override
+    public void processElement(VideoFrame in, Context ctx, Collector<FaceFrame> out)
+            throws Exception {
+        FaceFrame frame = toFaceFrame(in, ctx.timestamp());
+        FaceBox padded = null;
+        BgrImage image = null;
+        try {
+            image = FrameImages.decode(in.getCodec(), frame.image, in.getWidth(), in.getHeight(), limits);
+        } catch (ImageDecodeException e) {
+            undecodable.inc();
+            ctx.output(
+                    DecodeRecords.REJECTED,
+                    DecodeRecords.rejection(
+                            new RawRecord(
+                                    sourceTopic,
+                                    -1,
+                                    -1,
+                                    frame.capturedAtMillis,
+                                    frame.streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                    codec.encode(in)),
+                            "stream " + frame.streamId + " frame " + frame.frameIndex + ": " + e.getMessage()));
+            frame.image = null;
+        }
+        if (image != null) {
+            Optional<FaceBox> raw = rawBox(in, image);
+            padded = raw.map(b -> Wav2LipBoxes.pad(b, image.width(), image.height())).orElse(null);
+        }
+
+        BoxSmoother boxes = smoother.value();
+        if (boxes == null) {
+            boxes = new BoxSmoother(Wav2LipBoxes.SMOOTHING_FRAMES);
+        }
+        TreeMap<Long, FaceFrame> pending = waiting.value();
+        if (pending == null) {
+            pending = new TreeMap<>();
+        }
+        pending.put(frame.frameIndex, frame);
+        emit(boxes.offer(frame.frameIndex, padded), pending, out);
+        if (frame.last) {
+            emit(boxes.flush(), pending, out);
+            // Anything left (should be nothing) goes on without a face rather than being lost.
+            for (FaceFrame rest : pending.values()) {
+                framesWithoutFace.inc();
+                out.collect(rest);
+            }
+            smoother.clear();
+            waiting.clear();
+            lastDetected.clear();
+            framesSinceDetection.clear();
+            return;
+        }
+        smoother.update(boxes);
+        waiting.update(pending);
+    }
+
+    private Optional<FaceBox> rawBox(VideoFrame in, BgrImage image) throws Exception {
+        if (in.getFace() != null) {
+            var f = in.getFace();
+            return Optional.of(new FaceBox(f.getX(), f.getY(), f.getX() + f.getWidth(), f.getY() + f.getHeight()));
+        }
+        Long since = framesSinceDetection.value();
+        FaceBox carried = lastDetected.value();
+        if (since != null && since + 1 < settings.detectEvery()) {
+            framesSinceDetection.update(since + 1);
+            return Optional.ofNullable(carried);
+        }
+        detections.inc();
+        Optional<FaceBox> found = detector.detect(image);
+        framesSinceDetection.update(0L);
+        if (found.isPresent()) {
+            lastDetected.update(found.get());
+        } else {
+            lastDetected.clear();
+        }
+        return found;
+    }
+
+    private void emit(
+            Iterable<SmoothedBox> smoothed, TreeMap<Long, FaceFrame> pending, Collector<FaceFrame> out) {
+        for (SmoothedBox s : smoothed) {
+            FaceFrame frame = pending.remove(s.frameIndex());
+            if (frame == null) {
+                continue;
+            }
+            if (s.box() != null && frame.image != null) {
+                BgrImage image =
+                        FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
+                frame.box = s.box();
+                frame.crop = FaceTensors.crop(image, s.box(), faceSize);
+                frame.faceSize = faceSize;
+                facesFound.inc();
+            } else {
+                framesWithoutFace.inc();
+            }
+            out.collect(frame);
+        }
+    }
+
+    private static FaceFrame toFaceFrame(VideoFrame in, Long timestamp) {
+        FaceFrame frame = new FaceFrame();
+        frame.streamId = in.getStreamId();
+        frame.frameIndex = in.getFrameIndex();
+        frame.ptsMicros = in.getPtsMicros();
+        if (in.getFrameRate() != null) {
+            frame.fpsNum = in.getFrameRate().getNum();
+            frame.fpsDen = in.getFrameRate().getDen();
+        }
+        frame.width = in.getWidth();
+        frame.height = in.getHeight();
+        frame.codec = in.getCodec();
+        ByteBuffer data = in.getImage().duplicate();
+        frame.image = new byte[data.remaining()];
+        data.get(frame.image);
+        frame.last = in.getLast();
+        frame.capturedAtMillis = timestamp == null ? System.currentTimeMillis() : timestamp;
+        return frame;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (detector != null) {
+            detector.close();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.lipstream.job.segments;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lipstream.job.stream.AudioSpan;
+import io.lipstream.job.stream.FaceFrame;
+import io.lipstream.job.stream.SyncedFace;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SegmentAssemblerTest {
+    private static final long TWO_SECONDS = 2_000_000;
+    private static final long MAX_WAIT = 5_000;
+
+    @Test
+    void shouldCutFramesInIndexOrderWhateverOrderTheyReturnIn() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        List<Long> order = new ArrayList<>();
+        for (long i = 0; i < 125; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(7));
+        assembler.offerAudio(audio(0, 16000 * 5 + 1000, true));
+        List<SegmentAssembler.ReadySegment> ready = new ArrayList<>();
+        for (long i : order) {
+            assembler.offerFrame(frame(i, i == 124));
+            ready.addAll(assembler.drain(TWO_SECONDS, 0, MAX_WAIT));
+        }
+        assertEquals(3, ready.size());
+        long expected = 0;
+        for (var segment : ready) {
+            assertEquals(expected, segment.firstFrameIndex());
+            for (SyncedFace face : segment.frames()) {
+                assertEquals(expected++, face.frame.frameIndex);
+            }
+        }
+        assertEquals(List.of(50, 50, 25), ready.stream().map(s -> s.frames().size()).toList());
+        assertTrue(ready.get(2).last());
+        assertTrue(assembler.done());
+        assertEquals(0, assembler.bufferedFrames());
+    }
+
+    @Test
+    void shouldCarryExactlyTheSegmentsAudioRange() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        float[] ramp = new float[16000 * 3];
+        for (int i = 0; i < ramp.length; i++) {
+            ramp[i] = i;
+        }
+        assembler.offerAudio(new AudioSpan("s", 0, ramp, false));
+        for (long i = 0; i < 51; i++) {
+            assembler.offerFrame(frame(i, false));
+        }
+        var ready = assembler.drain(TWO_SECONDS, 0, MAX_WAIT);
+        assertEquals(1, ready.size());
+        float[] audio = ready.get(0).audio();
+        assertEquals(32000, audio.length, "50 frames at 25 fps = 2 s at 16 kHz");
+        assertEquals(0f, audio[0]);
+        assertEquals(31999f, audio[31999]);
+    }
+
+    @Test
+    void shouldWaitForAudioThenCutWithSilenceAfterMaxWait() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        for (long i = 0; i < 60; i++) {
+            assembler.offerFrame(frame(i, false));
+        }
+        assertEquals(0, assembler.drain(TWO_SECONDS, 1_000, MAX_WAIT).size(), "audio missing");
+        assertEquals(1_000, assembler.overdueSince());
+        var ready = assembler.drain(TWO_SECONDS, 1_000 + MAX_WAIT, MAX_WAIT);
+        assertEquals(1, ready.size());
+        for (float sample : ready.get(0).audio()) {
+            assertEquals(0f, sample);
+        }
+        // Audio for that range arriving afterwards does not shift the next segment's audio.
+        assembler.offerAudio(ramp(48_000));
+        for (long i = 60; i < 101; i++) {
+            assembler.offerFrame(frame(i, false));
+        }
+        var next = assembler.drain(TWO_SECONDS, 10_000, MAX_WAIT);
+        assertEquals(1, next.size());
+        assertEquals(32000f, next.get(0).audio()[0], "audio sample at frame 50 = 2 s");
+    }
+
+    @Test
+    void shouldRepeatNothingButMarkMissingFramesAfterMaxWait() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        assembler.offerAudio(audio(0, 16000 * 3, true));
+        for (long i = 0; i < 55; i++) {
+            if (i != 7) {
+                assembler.offerFrame(frame(i, false));
+            }
+        }
+        assertEquals(0, assembler.drain(TWO_SECONDS, 0, MAX_WAIT).size());
+        var ready = assembler.drain(TWO_SECONDS, MAX_WAIT, MAX_WAIT);
+        assertEquals(1, ready.size());
+        assertEquals(1, ready.get(0).missingFrames());
+        assertNull(ready.get(0).frames().get(7));
+        // The lost frame turning up later is ignored: it was already cut.
+        assembler.offerFrame(frame(7, false));
+        assertEquals(5, assembler.bufferedFrames());
+    }
+
+    @Test
+    void shouldWaitWithoutLimitWhileTheStreamIsSimplySlow() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        for (long i = 0; i < 30; i++) {
+            assembler.offerFrame(frame(i, false));
+        }
+        assertEquals(0, assembler.drain(TWO_SECONDS, 1_000_000, MAX_WAIT).size());
+        assertEquals(-1, assembler.overdueSince());
+    }
+
+    private static SyncedFace frame(long index, boolean last) {
+        FaceFrame f = new FaceFrame();
+        f.streamId = "s";
+        f.frameIndex = index;
+        f.ptsMicros = index * 40_000;
+        f.fpsNum = 25;
+        f.fpsDen = 1;
+        f.last = last;
+        return SyncedFace.passThrough(f, SyncedFace.Outcome.NO_FACE);
+    }
+
+    /** Audio from sample 0 whose value is its sample index. */
+    private static AudioSpan ramp(int samples) {
+        float[] data = new float[samples];
+        for (int i = 0; i < samples; i++) {
+            data[i] = i;
+        }
+        return new AudioSpan("s", 0, data, false);
+    }
+
+    private static AudioSpan audio(long start, int samples, boolean last) {
+        float[] data = new float[samples];
+        java.util.Arrays.fill(data, 0.5f);
+        return new AudioSpan("s", start, data, last);
+    }
+}

@@ -1,0 +1,129 @@
+package io.lipstream.cli;
+
+import io.lipstream.app.LipSyncRun;
+import io.lipstream.connectors.media.MediaIngest;
+import io.lipstream.connectors.media.Samples;
+import io.lipstream.job.inference.ModelRejectedException;
+import io.lipstream.job.options.InferenceOptions;
+import io.lipstream.job.options.SegmentOptions;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The newcomer's tour: the embedded stack, the bundled sample streamed in as live streams (paced
+ * in real time, looping), lip-synced and written as HLS under {@code ./out/}, until Ctrl-C.
+ */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the whole pipeline on the bundled sample as a live stream, written as HLS under"
+                    + " ./out/, until Ctrl-C. Open the printed dashboard URL to watch it."
+        })
+public final class DemoCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--streams", defaultValue = "1", description = "Concurrent live streams (default ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--out", defaultValue = "out", paramLabel = "DIR", description = "HLS output folder (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--model", paramLabel = "M.onnx", description = "A Wav2Lip ONNX export; default: a generated identity model that does NOT move lips.")
+    Path model;
+
+    @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds (0: run until Ctrl-C).")
+    long seconds;
+
+    @Mixin StackOptions stack;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        Configuration config = stack.configuration();
+        config.set(SegmentOptions.HLS_DIR, out.toAbsolutePath().toString());
+        if (model != null) {
+            if (!model.toFile().isFile()) {
+                throw new UserError("no such model file: " + model);
+            }
+            config.set(InferenceOptions.MODEL, model.toAbsolutePath().toString());
+        }
+        LipSyncRun run;
+        try {
+            run = LipSyncRun.start(config, stack.target(), "lipsync demo");
+        } catch (ModelRejectedException e) {
+            throw new UserError("model rejected: " + e.getMessage());
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread hook = new Thread(stop::countDown, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        List<Thread> producers = new ArrayList<>();
+        try (run;
+                MediaIngest ingest = new MediaIngest(run.kafkaSettings())) {
+            err.println("Flink dashboard: " + run.dashboardUrl());
+            run.prometheusUrl().ifPresent(url -> err.println("Prometheus metrics: " + url));
+            if (run.generatedModel()) {
+                err.println(
+                        "No --model given: the generated identity model runs; it does NOT move lips"
+                                + " (see README, 'Bring a real Wav2Lip model').");
+            }
+            for (int i = 0; i < streams; i++) {
+                String streamId = "demo-" + i;
+                Thread producer =
+                        new Thread(
+                                () -> {
+                                    try {
+                                        ingest.ingest(
+                                                new MediaIngest.Request(
+                                                        streamId,
+                                                        Samples.TALKING_ASTRONAUT_MP4.path(),
+                                                        null,
+                                                        true,
+                                                        1,
+                                                        true));
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                },
+                                "demo-ingest-" + i);
+                producer.setDaemon(true);
+                producer.start();
+                producers.add(producer);
+                err.println(
+                        "Live stream "
+                                + streamId
+                                + ": HLS at "
+                                + out.resolve(streamId).resolve("index.m3u8").toAbsolutePath());
+            }
+            err.println(seconds > 0 ? "Running for " + seconds + " s." : "Running until Ctrl-C.");
+            while (!stop.await(1, TimeUnit.SECONDS)) {
+                if (run.jobEnded()) {
+                    throw new IllegalStateException(
+                            "the job ended: " + run.job().getJobExecutionResult().handle((r, e) -> e).get());
+                }
+                if (seconds > 0 && --seconds == 0) {
+                    break;
+                }
+            }
+            producers.forEach(Thread::interrupt);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the JVM is already stopping.
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,106 @@
+package io.lipstream.e2e;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+
+/**
+ * What a player would see in a media file or segment, found by decoding it completely with
+ * FFmpeg (javacv), and, where the {@code ffprobe} command is installed, by ffprobe too.
+ */
+record DecodedMedia(
+        String videoCodec,
+        int width,
+        int height,
+        double fps,
+        int videoFrames,
+        List<Long> frameTimestamps,
+        boolean hasAudio,
+        long audioSamples,
+        long firstAudioTimestamp) {
+
+    static DecodedMedia of(Path file) throws IOException {
+        return decode(new FFmpegFrameGrabber(file.toFile()));
+    }
+
+    static DecodedMedia of(byte[] data) throws IOException {
+        InputStream in = new ByteArrayInputStream(data);
+        return decode(new FFmpegFrameGrabber(in, 0));
+    }
+
+    private static DecodedMedia decode(FFmpegFrameGrabber grabber) throws IOException {
+        try (grabber) {
+            grabber.start();
+            List<Long> timestamps = new ArrayList<>();
+            long samples = 0;
+            long firstAudio = -1;
+            Frame frame;
+            while ((frame = grabber.grab()) != null) {
+                if (frame.image != null) {
+                    timestamps.add(frame.timestamp);
+                } else if (frame.samples != null) {
+                    if (firstAudio < 0) {
+                        firstAudio = frame.timestamp;
+                    }
+                    samples += frame.samples[0].limit() / Math.max(1, frame.audioChannels);
+                }
+            }
+            return new DecodedMedia(
+                    grabber.getVideoCodecName(),
+                    grabber.getImageWidth(),
+                    grabber.getImageHeight(),
+                    grabber.getVideoFrameRate(),
+                    timestamps.size(),
+                    timestamps,
+                    grabber.getAudioStream() >= 0,
+                    samples,
+                    firstAudio);
+        }
+    }
+
+    /** Whether the ffprobe command is on the PATH (CI installs Debian's ffmpeg). */
+    static boolean ffprobeInstalled() {
+        try {
+            Process p = new ProcessBuilder("ffprobe", "-version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /**
+     * ffprobe's view of one stream ("v:0" or "a:0"): codec_name, r_frame_rate, nb_read_frames,
+     * start_time and the like, counting frames by decoding.
+     */
+    static Map<String, String> ffprobe(Path file, String stream) throws IOException, InterruptedException {
+        Process p =
+                new ProcessBuilder(
+                                "ffprobe", "-v", "error", "-count_frames", "-select_streams", stream,
+                                "-show_entries",
+                                "stream=codec_name,codec_type,r_frame_rate,nb_read_frames,start_time,width,height,sample_rate",
+                                "-of", "default=noprint_wrappers=1", file.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("ffprobe failed on " + file + ": " + out);
+        }
+        Map<String, String> values = new HashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                values.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+            }
+        }
+        return values;
+    }
+}

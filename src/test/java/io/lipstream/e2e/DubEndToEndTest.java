@@ -1,0 +1,93 @@
+package io.lipstream.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.lipstream.cli.Lipsync;
+import io.lipstream.connectors.media.MediaProbe;
+import io.lipstream.connectors.media.Samples;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lipsync dub} on the bundled clip through the real pipeline: in-process Kafka, Flink
+ * MiniCluster, ONNX Runtime (the generated identity model) and FFmpeg; the MP4 must have the
+ * input's frame count and rate, H.264 video and an audio track, as a player sees it.
+ */
+class DubEndToEndTest {
+    @TempDir static Path dir;
+    static Path out;
+    static String stderr;
+    static int exit;
+
+    @BeforeAll
+    static void dubTheSample() {
+        out = dir.resolve("dubbed.mp4");
+        StringWriter err = new StringWriter();
+        var cli = Lipsync.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        exit =
+                cli.execute(
+                        "dub",
+                        "--video", Samples.TALKING_ASTRONAUT_MP4.path().toString(),
+                        "--audio", Samples.SPEECH_WAV.path().toString(),
+                        "--out", out.toString(),
+                        "--dashboard-port", "18081");
+        stderr = err.toString();
+    }
+
+    @Test
+    void shouldWriteAnMp4WithEveryInputFrameAtTheInputRate() throws Exception {
+        assertEquals(0, exit, stderr);
+        assertTrue(Files.size(out) > 0);
+        DecodedMedia input = DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path());
+        DecodedMedia output = DecodedMedia.of(out);
+        assertEquals(input.videoFrames(), output.videoFrames(), "frame count");
+        assertEquals("h264", output.videoCodec());
+        assertEquals(input.fps(), output.fps(), 0.01);
+        assertEquals(input.width(), output.width());
+        assertEquals(input.height(), output.height());
+        assertTrue(output.hasAudio(), "audio track");
+        double audioSeconds = output.audioSamples() / 16000.0;
+        double videoSeconds = output.videoFrames() / output.fps();
+        assertEquals(videoSeconds, audioSeconds, 0.2, "audio covers the video");
+        // Timestamps strictly increase one frame apart: frames are in order, none repeated.
+        for (int i = 1; i < output.frameTimestamps().size(); i++) {
+            long step = output.frameTimestamps().get(i) - output.frameTimestamps().get(i - 1);
+            assertEquals(40_000, step, 1_000, "frame " + i);
+        }
+    }
+
+    @Test
+    void shouldTellTheUserTheDefaultModelDoesNotMoveLips() {
+        assertTrue(stderr.contains("does NOT move"), stderr);
+        assertTrue(stderr.contains("Flink dashboard: http://127.0.0.1:"), stderr);
+    }
+
+    @Test
+    void shouldPassFfprobeWhereItIsInstalled() throws Exception {
+        assumeTrue(DecodedMedia.ffprobeInstalled(), "ffprobe not installed (CI installs ffmpeg)");
+        MediaProbe input = MediaProbe.of(Samples.TALKING_ASTRONAUT_MP4.path());
+        Map<String, String> video = DecodedMedia.ffprobe(out, "v:0");
+        Map<String, String> audio = DecodedMedia.ffprobe(out, "a:0");
+        assertEquals("h264", video.get("codec_name"));
+        assertEquals(input.fpsNum() + "/" + input.fpsDen(), video.get("r_frame_rate"));
+        assertEquals(
+                String.valueOf(DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path()).videoFrames()),
+                video.get("nb_read_frames"));
+        assertEquals("aac", audio.get("codec_name"));
+        double frame = (double) input.fpsDen() / input.fpsNum();
+        assertEquals(
+                Double.parseDouble(video.get("start_time")),
+                Double.parseDouble(audio.get("start_time")),
+                frame,
+                "audio and video start within one frame");
+    }
+}

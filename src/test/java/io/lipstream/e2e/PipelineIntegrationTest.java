@@ -1,0 +1,141 @@
+package io.lipstream.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lipstream.app.FlinkTarget;
+import io.lipstream.app.LipSyncRun;
+import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.media.MediaIngest;
+import io.lipstream.connectors.media.SegmentCollector;
+import io.lipstream.connectors.serde.SingleObjectCodec;
+import io.lipstream.schema.AudioChunk;
+import io.lipstream.schema.EncodedSegment;
+import io.lipstream.schema.RejectedRecord;
+import io.lipstream.schema.SampleFormat;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole job on the in-process broker and a MiniCluster: two streams, with garbage and a
+ * contract-breaking audio chunk sent first on one of them. The bad records land in the dead-letter
+ * topic; both streams come out complete, in order, in segments that each decode alone.
+ */
+class PipelineIntegrationTest {
+    private static final int FRAMES = 60;
+
+    @TempDir Path dir;
+
+    @Test
+    void shouldDeliverEveryFrameInOrderAndDeadLetterBadRecords() throws Exception {
+        Path clip = TestClips.firstFrames(dir, FRAMES);
+        Configuration options = new Configuration();
+        options.setString("segments.duration", "1 s");
+        options.setString("inference.batch-size", "16");
+        try (LipSyncRun run =
+                LipSyncRun.start(options, FlinkTarget.embedded(18181), "pipeline-it")) {
+            KafkaSettings kafka = run.kafkaSettings();
+            sendBadRecords(kafka);
+            try (MediaIngest ingest = new MediaIngest(kafka)) {
+                for (String stream : List.of("a", "b")) {
+                    ingest.ingest(new MediaIngest.Request(stream, clip, null, false, 1, false));
+                }
+            }
+            for (String stream : List.of("a", "b")) {
+                List<EncodedSegment> segments;
+                try (SegmentCollector collector = new SegmentCollector(kafka)) {
+                    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+                    segments =
+                            collector.collect(
+                                    stream, s -> {}, () -> System.nanoTime() < deadline && !run.jobEnded());
+                }
+                assertStreamComplete(stream, segments);
+            }
+            List<RejectedRecord> rejected = deadLetters(kafka, 3);
+            assertEquals(3, rejected.size(), rejected.toString());
+            assertTrue(
+                    rejected.stream().anyMatch(r -> r.getReason().contains("not a whole number")),
+                    rejected.toString());
+        }
+    }
+
+    private static void assertStreamComplete(String stream, List<EncodedSegment> segments)
+            throws Exception {
+        assertTrue(!segments.isEmpty() && segments.get(segments.size() - 1).getLast(), stream);
+        long nextFrame = 0;
+        for (int i = 0; i < segments.size(); i++) {
+            EncodedSegment s = segments.get(i);
+            assertEquals(i, s.getSegmentIndex());
+            assertEquals(nextFrame, s.getFirstFrameIndex(), "segments follow each other");
+            byte[] data = new byte[s.getData().remaining()];
+            s.getData().duplicate().get(data);
+            DecodedMedia alone = DecodedMedia.of(data);
+            assertEquals(s.getFrameCount(), alone.videoFrames(), "segment " + i + " decodes alone");
+            assertTrue(alone.hasAudio(), "segment " + i + " has audio");
+            assertEquals(s.getFrameCount(), s.getLipSyncedFrames() + s.getPassedThroughFrames());
+            nextFrame += s.getFrameCount();
+        }
+        assertEquals(FRAMES, nextFrame, "frames of stream " + stream);
+    }
+
+    private static void sendBadRecords(KafkaSettings kafka) throws Exception {
+        byte[] key = "a".getBytes(StandardCharsets.UTF_8);
+        AudioChunk brokenChunk =
+                AudioChunk.newBuilder()
+                        .setStreamId("a")
+                        .setSeq(999)
+                        .setStartSample(0)
+                        .setSampleRate(16000)
+                        .setChannels(2)
+                        .setFormat(SampleFormat.S16LE)
+                        .setPcm(ByteBuffer.wrap(new byte[6])) // 1.5 stereo samples
+                        .build();
+        try (var producer =
+                new KafkaProducer<>(
+                        kafka.clientProperties(new Properties()),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(kafka.videoTopic(), key, "not avro".getBytes())).get();
+            producer.send(new ProducerRecord<>(kafka.audioTopic(), key, new byte[] {(byte) 0xC3, 1, 0})).get();
+            producer.send(
+                            new ProducerRecord<>(
+                                    kafka.audioTopic(),
+                                    key,
+                                    SingleObjectCodec.of(AudioChunk.class).encode(brokenChunk)))
+                    .get();
+        }
+    }
+
+    private static List<RejectedRecord> deadLetters(KafkaSettings kafka, int expected) {
+        Properties props = new Properties();
+        props.put("group.id", "dead-letter-check");
+        props.put("auto.offset.reset", "earliest");
+        List<RejectedRecord> records = new ArrayList<>();
+        var codec = SingleObjectCodec.of(RejectedRecord.class);
+        try (var consumer =
+                new KafkaConsumer<>(
+                        kafka.clientProperties(props),
+                        new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(kafka.deadLetterTopic()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> records.add(codec.decode(r.value())));
+            }
+        }
+        return records;
+    }
+}

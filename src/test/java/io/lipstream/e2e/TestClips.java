@@ -1,0 +1,50 @@
+package io.lipstream.e2e;
+
+import io.lipstream.connectors.media.Samples;
+import java.nio.file.Path;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
+
+/** Short clips cut from the bundled sample, so end-to-end tests stay quick. */
+final class TestClips {
+    private TestClips() {}
+
+    /** The first {@code frames} frames of the sample with their audio, as an MP4 in {@code dir}. */
+    static Path firstFrames(Path dir, int frames) throws Exception {
+        Path out = dir.resolve("clip-" + frames + ".mp4");
+        try (FFmpegFrameGrabber grabber =
+                new FFmpegFrameGrabber(Samples.TALKING_ASTRONAUT_MP4.path().toFile())) {
+            grabber.start();
+            try (FFmpegFrameRecorder recorder =
+                    new FFmpegFrameRecorder(
+                            out.toFile(),
+                            grabber.getImageWidth(),
+                            grabber.getImageHeight(),
+                            grabber.getAudioChannels())) {
+                recorder.setFormat("mp4");
+                recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+                recorder.setFrameRate(grabber.getFrameRate());
+                recorder.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
+                recorder.setSampleRate(grabber.getSampleRate());
+                recorder.start();
+                int written = 0;
+                long endMicros = Math.round(frames * 1_000_000 / grabber.getFrameRate());
+                Frame frame;
+                while ((frame = grabber.grab()) != null) {
+                    if (frame.image != null) {
+                        if (written == frames) {
+                            continue;
+                        }
+                        written++;
+                        recorder.record(frame);
+                    } else if (frame.samples != null && frame.timestamp < endMicros) {
+                        recorder.record(frame);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+}
