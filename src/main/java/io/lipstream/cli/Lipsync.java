@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
  * The {@code lipsync} command line: dub a file, run the live demo, move media in and out of Kafka,
  * compute Wav2Lip mel windows, and inspect, verify or generate models.
  *
- * <p>User errors (a missing file, a rejected model) end with one line on stderr and exit code 2; no
- * stack trace unless {@code --verbose} is given.
+ * <p>User errors (a missing file, a rejected model) end with one line on stderr and exit code 2,
+ * without a stack trace.
  */
 @Command(
         name = "lipsync",
@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             IngestCommand.class,
             ExportCommand.class,
+            MelCommand.class,
             OptionsCommand.class,
             CommandLine.HelpCommand.class
         })
