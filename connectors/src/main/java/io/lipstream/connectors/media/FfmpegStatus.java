@@ -1,0 +1,32 @@
+package io.lipstream.connectors.media;
+
+import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/** Turns FFmpeg's negative return codes into {@link IOException}s that say which call failed. */
+final class FfmpegStatus {
+    /** Enough for any av_strerror text (AV_ERROR_MAX_STRING_SIZE is 64). */
+    private static final int ERROR_TEXT_BYTES = 256;
+
+    private FfmpegStatus() {}
+
+    static int check(int ret, String call) throws IOException {
+        if (ret < 0) {
+            throw new IOException(
+                    call + ": expected success, FFmpeg returned " + ret + " (" + text(ret) + ")");
+        }
+        return ret;
+    }
+
+    static String text(int ret) {
+        byte[] buffer = new byte[ERROR_TEXT_BYTES];
+        av_strerror(ret, buffer, buffer.length);
+        int end = 0;
+        while (end < buffer.length && buffer[end] != 0) {
+            end++;
+        }
+        return new String(buffer, 0, end, StandardCharsets.UTF_8);
+    }
+}
