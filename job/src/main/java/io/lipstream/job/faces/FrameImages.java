@@ -1,0 +1,164 @@
+package io.lipstream.job.faces;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+
+import io.lipstream.schema.ImageCodec;
+import java.util.Objects;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * Turns a frame's image bytes into a {@link BgrImage} and back, safely: sizes are checked against
+ * {@link FrameLimits} and against the image header before OpenCV decodes anything.
+ */
+public final class FrameImages {
+
+    /** JPEG quality range of {@code cv::IMWRITE_JPEG_QUALITY}. */
+    public static final int MIN_JPEG_QUALITY = 0, MAX_JPEG_QUALITY = 100;
+
+    /**
+     * Decode as stored: colour, 8-bit BGR, EXIF orientation ignored so the pixel grid keeps the
+     * declared width and height.
+     */
+    private static final int DECODE_FLAGS = IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION;
+
+    private FrameImages() {}
+
+    /**
+     * Size-checks (declared width/height and byte length against limits BEFORE decoding), decodes
+     * JPEG/PNG/BGR24 with OpenCV, checks the decoded size equals the declared one. BGR24 bytes are
+     * used as they are, not copied.
+     *
+     * @throws ImageDecodeException if any check fails or the bytes do not decode
+     */
+    public static BgrImage decode(
+            ImageCodec codec,
+            byte[] data,
+            int declaredWidth,
+            int declaredHeight,
+            FrameLimits limits) {
+        Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(limits, "limits");
+        checkDeclared(declaredWidth, declaredHeight, limits);
+        if (data == null || data.length == 0) {
+            throw new ImageDecodeException("expected " + codec + " image bytes, found none");
+        }
+        if (data.length > limits.maxBytes()) {
+            throw new ImageDecodeException(
+                    "expected at most " + limits.maxBytes() + " image bytes, found " + data.length);
+        }
+        switch (codec) {
+            case BGR24:
+                long expected = (long) declaredWidth * declaredHeight * BgrImage.CHANNELS;
+                if (data.length != expected) {
+                    throw new ImageDecodeException(
+                            "expected "
+                                    + expected
+                                    + " BGR24 bytes for "
+                                    + declaredWidth
+                                    + "x"
+                                    + declaredHeight
+                                    + ", found "
+                                    + data.length);
+                }
+                return new BgrImage(declaredWidth, declaredHeight, data);
+            case JPEG:
+                checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
+                return decodeWithOpenCv(codec, data, declaredWidth, declaredHeight);
+            case PNG:
+                checkHeader(codec, ImageHeaders.pngSize(data), declaredWidth, declaredHeight);
+                return decodeWithOpenCv(codec, data, declaredWidth, declaredHeight);
+            default:
+                throw new ImageDecodeException("expected JPEG, PNG or BGR24, found codec " + codec);
+        }
+    }
+
+    /** Encodes with OpenCV's JPEG writer at {@code quality} (0..100). */
+    public static byte[] encodeJpeg(BgrImage image, int quality) {
+        if (quality < MIN_JPEG_QUALITY || quality > MAX_JPEG_QUALITY) {
+            throw new IllegalArgumentException("JPEG quality must be in 0..100, found " + quality);
+        }
+        try (Mat mat = Mats.of(image);
+                BytePointer out = new BytePointer();
+                IntPointer params = new IntPointer(IMWRITE_JPEG_QUALITY, quality)) {
+            if (!imencode(".jpg", mat, out, params)) {
+                throw new IllegalStateException("OpenCV could not encode " + image + " as JPEG");
+            }
+            byte[] bytes = new byte[(int) out.limit()];
+            out.get(bytes);
+            return bytes;
+        }
+    }
+
+    private static void checkDeclared(int width, int height, FrameLimits limits) {
+        if (width <= 0 || height <= 0 || width > limits.maxWidth() || height > limits.maxHeight()) {
+            throw new ImageDecodeException(
+                    "expected a declared size within 1x1.."
+                            + limits.maxWidth()
+                            + "x"
+                            + limits.maxHeight()
+                            + ", found "
+                            + width
+                            + "x"
+                            + height);
+        }
+    }
+
+    private static void checkHeader(ImageCodec codec, long[] size, int width, int height) {
+        if (size[0] != width || size[1] != height) {
+            throw new ImageDecodeException(
+                    "expected a "
+                            + width
+                            + "x"
+                            + height
+                            + " "
+                            + codec
+                            + " as declared, found "
+                            + size[0]
+                            + "x"
+                            + size[1]
+                            + " in its header");
+        }
+    }
+
+    private static BgrImage decodeWithOpenCv(ImageCodec codec, byte[] data, int width, int height) {
+        try (Mat encoded = new Mat(1, data.length, CV_8UC1)) {
+            encoded.data().put(data);
+            try (Mat decoded = imdecode(encoded, DECODE_FLAGS)) {
+                if (decoded == null || decoded.empty()) {
+                    throw new ImageDecodeException(
+                            "expected a decodable "
+                                    + codec
+                                    + ", found corrupt data: "
+                                    + ImageHeaders.preview(data));
+                }
+                if (decoded.cols() != width || decoded.rows() != height) {
+                    throw new ImageDecodeException(
+                            "expected a "
+                                    + width
+                                    + "x"
+                                    + height
+                                    + " "
+                                    + codec
+                                    + ", decoded "
+                                    + decoded.cols()
+                                    + "x"
+                                    + decoded.rows());
+                }
+                return new BgrImage(width, height, Mats.bytes(decoded));
+            }
+        } catch (RuntimeException e) {
+            if (e instanceof ImageDecodeException) {
+                throw e;
+            }
+            throw new ImageDecodeException(
+                    "expected a decodable " + codec + ", OpenCV failed: " + e.getMessage(), e);
+        }
+    }
+}

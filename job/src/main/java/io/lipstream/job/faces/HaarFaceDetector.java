@@ -1,0 +1,184 @@
+package io.lipstream.job.faces;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.equalizeHist;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.RectVector;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.bytedeco.opencv.opencv_objdetect.CascadeClassifier;
+
+/**
+ * Frontal-face detection with OpenCV's Viola-Jones cascade {@value #CASCADE_FILE} (shipped inside
+ * the opencv jar), run on an equalised grey copy of the frame scaled down so that its longer side
+ * is {@code downscaleTo} pixels. Returns the largest face found, in frame pixels.
+ *
+ * <p>Fast on CPU and dependency-free, but less accurate than a CNN detector ({@link
+ * OnnxFaceDetector}): frontal faces only, and its boxes are squares from the brows to just below
+ * the mouth, tighter at the chin than the S3FD boxes Wav2Lip was trained on. Faces narrower than a
+ * tenth of the frame's longer side are not looked for. Not thread-safe.
+ */
+public final class HaarFaceDetector implements FaceDetector {
+
+    /** Longer side of the image the cascade scans by default (a 640x360 frame is halved). */
+    public static final double DEFAULT_DOWNSCALE_TO = 320;
+
+    /**
+     * The cascade, in the opencv jar under {@code share/opencv4/haarcascades/}. Chosen over {@code
+     * _default} and {@code _alt2} because it gave no false positive on the bundled clip (the others
+     * took the space shuttle behind the astronaut for a larger face).
+     */
+    static final String CASCADE_FILE = "haarcascade_frontalface_alt.xml";
+
+    /** The cascade's training window (20x20 in the XML): nothing smaller can be found. */
+    private static final int CASCADE_WINDOW = 20;
+
+    /** Smallest face looked for, as a fraction of the scanned longer side: skips costly scales. */
+    private static final double MIN_FACE_FRACTION = 0.1;
+
+    /** OpenCV's usual pyramid step for detectMultiScale: 10 % per level. */
+    private static final double SCALE_STEP = 1.1;
+
+    /** Overlapping hits needed to accept a face (OpenCV's facedetect sample uses 2 to 3). */
+    private static final int MIN_NEIGHBOURS = 3;
+
+    private final double downscaleTo;
+    private final CascadeClassifier classifier;
+    private final Mat colour = new Mat();
+    private final Mat grey = new Mat();
+    private final Mat small = new Mat();
+
+    /** Detects on a grey copy whose longer side is {@link #DEFAULT_DOWNSCALE_TO} pixels. */
+    public HaarFaceDetector() {
+        this(DEFAULT_DOWNSCALE_TO);
+    }
+
+    /**
+     * @param downscaleTo the longer side, in pixels, of the grey copy the cascade scans (frames
+     *     already smaller are scanned as they are)
+     * @throws FaceDetectionException if the cascade cannot be loaded
+     */
+    public HaarFaceDetector(double downscaleTo) {
+        if (!(downscaleTo >= CASCADE_WINDOW)) {
+            throw new IllegalArgumentException(
+                    "downscaleTo must be >= " + CASCADE_WINDOW + " px, found " + downscaleTo);
+        }
+        this.downscaleTo = downscaleTo;
+        Path file = CascadeFile.get();
+        CascadeClassifier loaded = new CascadeClassifier(file.toString());
+        if (loaded.empty()) {
+            loaded.close();
+            throw new FaceDetectionException(
+                    "expected OpenCV to load the face cascade " + file + ", found it empty");
+        }
+        this.classifier = loaded;
+    }
+
+    @Override
+    public Optional<FaceBox> detect(BgrImage frame) {
+        colour.create(frame.height(), frame.width(), CV_8UC3);
+        colour.data().put(frame.bgr(), 0, frame.bgr().length);
+        cvtColor(colour, grey, COLOR_BGR2GRAY);
+        double scale = Math.min(1.0, downscaleTo / Math.max(frame.width(), frame.height()));
+        Mat scanned = grey;
+        if (scale < 1.0) {
+            int w = Math.max(1, (int) Math.round(frame.width() * scale));
+            int h = Math.max(1, (int) Math.round(frame.height() * scale));
+            try (Size target = new Size(w, h)) {
+                resize(grey, small, target, 0, 0, INTER_AREA);
+            }
+            scanned = small;
+        }
+        equalizeHist(scanned, scanned);
+        int minFace =
+                Math.max(
+                        CASCADE_WINDOW,
+                        (int) (MIN_FACE_FRACTION * Math.max(scanned.cols(), scanned.rows())));
+        int[] best = null;
+        try (RectVector faces = new RectVector();
+                Size minSize = new Size(minFace, minFace);
+                Size maxSize = new Size()) {
+            classifier.detectMultiScale(
+                    scanned, faces, SCALE_STEP, MIN_NEIGHBOURS, 0, minSize, maxSize);
+            long bestArea = -1;
+            for (long i = 0; i < faces.size(); i++) {
+                try (Rect r = faces.get(i)) {
+                    long area = (long) r.width() * r.height();
+                    if (area > bestArea) {
+                        bestArea = area;
+                        best = new int[] {r.x(), r.y(), r.x() + r.width(), r.y() + r.height()};
+                    }
+                }
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        double backX = frame.width() / (double) scanned.cols();
+        double backY = frame.height() / (double) scanned.rows();
+        int x1 = clamp((int) Math.round(best[0] * backX), frame.width() - 1);
+        int y1 = clamp((int) Math.round(best[1] * backY), frame.height() - 1);
+        int x2 = clamp((int) Math.round(best[2] * backX), frame.width());
+        int y2 = clamp((int) Math.round(best[3] * backY), frame.height());
+        return Optional.of(new FaceBox(x1, y1, Math.max(x2, x1 + 1), Math.max(y2, y1 + 1)));
+    }
+
+    @Override
+    public void close() {
+        small.close();
+        grey.close();
+        colour.close();
+        classifier.close();
+    }
+
+    private static int clamp(int value, int max) {
+        return Math.max(0, Math.min(max, value));
+    }
+
+    /** The cascade copied out of the opencv jar once per JVM, since OpenCV reads files only. */
+    private static final class CascadeFile {
+        private static Path path;
+
+        static synchronized Path get() {
+            if (path == null) {
+                path = extract();
+            }
+            return path;
+        }
+
+        private static Path extract() {
+            String resource =
+                    "/org/bytedeco/opencv/"
+                            + Loader.getPlatform()
+                            + "/share/opencv4/haarcascades/"
+                            + CASCADE_FILE;
+            try (InputStream in = CascadeClassifier.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new FaceDetectionException(
+                            "expected the face cascade on the classpath at "
+                                    + resource
+                                    + ", found nothing (is the opencv native jar there?)");
+                }
+                Path file = Files.createTempFile("lipstream-", "-" + CASCADE_FILE);
+                file.toFile().deleteOnExit();
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                return file;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot extract the face cascade " + resource, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.lipstream.job.faces;
+
+import io.lipstream.schema.ImageCodec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Cost of each face step on one 640x360 frame of the bundled clip, single-threaded caller (OpenCV
+ * may still use its own threads inside a call). Run from the worktree root:
+ *
+ * <pre>
+ * mvn -o -q -pl job -am test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
+ * java -cp job/target/test-classes:job/target/classes:$(cat job/cp.txt) io.lipstream.job.faces.FaceCostBenchmark
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class FaceCostBenchmark {
+
+    /** Quality for the JPEG steps: a typical ingest setting. */
+    private static final int JPEG_QUALITY = 90;
+
+    private static final int SIZE = FaceTensors.FACE_SIZE;
+
+    private BgrImage frame;
+    private byte[] jpeg;
+    private FaceBox box;
+    private byte[] face;
+    private FloatBuffer input;
+    private FloatBuffer output;
+    private HaarFaceDetector detector;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        frame = FaceGolden.frame();
+        jpeg = FrameImages.encodeJpeg(frame, JPEG_QUALITY);
+        detector = new HaarFaceDetector();
+        box = Wav2LipBoxes.pad(detector.detect(frame).orElseThrow(), frame.width(), frame.height());
+        face = FaceTensors.crop(frame, box, SIZE);
+        input = floats(FaceTensors.INPUT_CHANNELS * SIZE * SIZE);
+        output = floats(FaceTensors.OUTPUT_CHANNELS * SIZE * SIZE);
+        for (int i = 0; i < output.limit(); i++) {
+            output.put(i, (i % 251) / 251f);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        detector.close();
+    }
+
+    @Benchmark
+    public BgrImage jpegDecode() {
+        return FrameImages.decode(
+                ImageCodec.JPEG, jpeg, frame.width(), frame.height(), FrameLimits.defaults());
+    }
+
+    @Benchmark
+    public Optional<FaceBox> haarDetect() {
+        return detector.detect(frame);
+    }
+
+    @Benchmark
+    public FloatBuffer cropAndWriteFaceInput() {
+        FaceTensors.writeFaceInput(FaceTensors.crop(frame, box, SIZE), SIZE, input, 0);
+        return input;
+    }
+
+    @Benchmark
+    public BgrImage readOutputAndPasteHard() {
+        return FacePaster.paste(
+                frame, box, FaceTensors.readFaceOutput(output, SIZE, 0), SIZE, Blend.HARD);
+    }
+
+    @Benchmark
+    public BgrImage readOutputAndPasteFeather() {
+        return FacePaster.paste(
+                frame, box, FaceTensors.readFaceOutput(output, SIZE, 0), SIZE, Blend.FEATHER);
+    }
+
+    @Benchmark
+    public byte[] jpegEncode() {
+        return FrameImages.encodeJpeg(frame, JPEG_QUALITY);
+    }
+
+    public static void main(String[] args) throws RunnerException {
+        String cache = System.getProperty("org.bytedeco.javacpp.cachedir", "target/javacpp-cache");
+        Options options =
+                new OptionsBuilder()
+                        .include(FaceCostBenchmark.class.getSimpleName())
+                        .jvmArgsAppend("-Dorg.bytedeco.javacpp.cachedir=" + cache)
+                        .build();
+        new Runner(options).run();
+    }
+
+    private static FloatBuffer floats(int count) {
+        return ByteBuffer.allocateDirect(count * Float.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+}
