@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Live lip-sync dubbing on Kafka, Flink and ONNX Runtime.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ModelCommand.class})
 public final class Lipsync {
 
     public static void main(String[] args) {
