@@ -10,14 +10,15 @@ import java.util.SplittableRandom;
  * BatchNorm folded into each conv at write time.
  *
  * <p>Weights are drawn like a fresh PyTorch model, scaled so activations stay of order one through
- * 60 layers: conv weights uniform in {@code ±sqrt(6/fan_in)} (He uniform for ReLU), biases uniform
- * in {@code ±1/sqrt(fan_in)} (PyTorch's default), BatchNorm at its initial running statistics (mean
- * 0, variance 1, shift 0) with scale 1, except {@link #RESIDUAL_SCALE} on residual blocks so that
- * the sum of branch and skip does not double the variance at each block. A transposed conv's fan-in
- * is the taps that reach one output pixel on average, {@code cin*k*k/(stride*stride)}. The output
- * conv (no ReLU after it) uses {@code ±OUTPUT_GAIN*sqrt(3/fan_in)}: with these weights the
- * activations in front of it measure about 4 to 5 rms (residual sums grow them slowly), and a
- * sigmoid fed logits that large would round many outputs to exactly 0 or 1.
+ * the 51 convolutions: conv weights uniform in {@code ±sqrt(6/fan_in)} (He uniform for ReLU),
+ * biases uniform in {@code ±1/sqrt(fan_in)} (PyTorch's default), BatchNorm at its initial running
+ * statistics (mean 0, variance 1, shift 0) with scale 1, except {@link #RESIDUAL_SCALE} on residual
+ * blocks so that the sum of branch and skip does not double the variance at each block. A
+ * transposed conv's fan-in is the taps that reach one output pixel on average, {@code
+ * cin*k*k/(stride*stride)}. The output conv (no ReLU after it) uses {@code
+ * ±OUTPUT_GAIN*sqrt(3/fan_in)}: with these weights the activations in front of it measure about 4
+ * to 5 rms (residual sums grow them slowly), and a sigmoid fed logits that large would round many
+ * outputs to exactly 0 or 1.
  */
 final class RandomWeightLayers implements Wav2LipArchitecture.Layers {
     /** BatchNorm's epsilon: torch.nn.BatchNorm2d default. */
