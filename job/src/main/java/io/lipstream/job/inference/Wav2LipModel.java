@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,12 @@ public final class Wav2LipModel implements AutoCloseable {
 
     /** Where TensorRT keeps built engines; building one takes minutes, loading it seconds. */
     private static final String TENSORRT_CACHE_DIR = "lipstream-tensorrt-cache";
+
+    /**
+     * The first GPU provider failure in this JVM. Each {@code addCUDA} unpacks a 583 MB library, so
+     * once it has failed later loads go straight to the CPU with the same reason.
+     */
+    private static final AtomicReference<String> GPU_PROVIDER_FAILURE = new AtomicReference<>();
 
     private final OrtEnvironment env;
     private final OrtSession session;
@@ -98,6 +105,11 @@ public final class Wav2LipModel implements AutoCloseable {
         OrtEnvironment env = OrtRuntime.environment();
         InferenceDevice target = choice.target();
         Optional<String> fallback = choice.fallbackReason();
+        String earlierFailure = GPU_PROVIDER_FAILURE.get();
+        if (target.wantsGpu() && earlierFailure != null) {
+            fallback = Optional.of(target + " not tried again: " + earlierFailure);
+            target = InferenceDevice.CPU;
+        }
         OrtSession session;
         try {
             session = openSession(env, onnx, target, threads);
@@ -105,7 +117,9 @@ public final class Wav2LipModel implements AutoCloseable {
             if (target.kind() == InferenceDevice.Kind.CPU) {
                 throw notLoadable(onnx, e);
             }
-            fallback = Optional.of(target + " provider failed to load: " + e.getMessage());
+            String reason = target + " provider failed to load: " + e.getMessage();
+            GPU_PROVIDER_FAILURE.compareAndSet(null, reason);
+            fallback = Optional.of(reason);
             target = InferenceDevice.CPU;
             try {
                 session = openSession(env, onnx, target, threads);
