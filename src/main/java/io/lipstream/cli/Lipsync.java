@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             IngestCommand.class,
             ExportCommand.class,
             MelCommand.class,
+            ModelCommand.class,
             OptionsCommand.class,
             CommandLine.HelpCommand.class
         })

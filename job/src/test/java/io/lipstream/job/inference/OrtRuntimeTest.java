@@ -1,0 +1,62 @@
+package io.lipstream.job.inference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lipstream.job.inference.ModelSynth.Arch;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OrtRuntimeTest {
+    /** Well past the ~3,000 characters at which ONNX Runtime's start overflows a 1 MiB stack. */
+    private static final int PADDING_CHARS = 20_000;
+
+    @TempDir Path dir;
+
+    @Test
+    void shouldLoadAndRunFromAOneMegabyteStackUnderALongCommandLine() throws Exception {
+        Path onnx = dir.resolve("identity.onnx");
+        ModelSynth.write(onnx, Arch.IDENTITY, null, Wav2LipShapes.FACE_SIZE, 0);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child =
+                new ProcessBuilder(
+                                List.of(
+                                        java,
+                                        "-Xss1m",
+                                        "-Dlipstream.padding=" + "x".repeat(PADDING_CHARS),
+                                        "-cp",
+                                        System.getProperty("java.class.path"),
+                                        LoadOnMainThread.class.getName(),
+                                        onnx.toString()))
+                        .redirectErrorStream(true)
+                        .start();
+        assertTrue(child.waitFor(120, TimeUnit.SECONDS), "child JVM timed out");
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, child.exitValue(), "child JVM output:\n" + output);
+        assertTrue(output.contains("ran 1 pair"), output);
+    }
+
+    @Test
+    void shouldSizeTheStartStackByTheCommandLine() {
+        assertTrue(OrtRuntime.stackBytes() >= OrtRuntime.BASE_STACK_BYTES);
+    }
+
+    /** The child JVM: loads and runs a model on its main thread. */
+    public static final class LoadOnMainThread {
+        public static void main(String[] args) throws Exception {
+            int size = Wav2LipShapes.FACE_SIZE;
+            try (Wav2LipModel model = Wav2LipModel.load(Path.of(args[0]), InferenceDevice.CPU, 1)) {
+                Wav2LipModelTest.Pairs pairs = Wav2LipModelTest.Pairs.random(1, size, 1);
+                FloatBuffer out = Wav2LipModel.directFloats(Wav2LipShapes.outputValues(size));
+                model.run(pairs.mel, pairs.face, 1, out);
+                pairs.assertReferenceHalf(out, 1);
+            }
+            System.out.println("ran 1 pair");
+        }
+    }
+}
