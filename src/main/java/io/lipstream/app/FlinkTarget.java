@@ -113,7 +113,8 @@ public final class FlinkTarget {
 
     private static int freePortFrom(int first) {
         for (int port = first; port < first + PORTS_TO_TRY; port++) {
-            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            try (ServerSocket socket =
+                    new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return port;
             } catch (IOException busy) {
                 // try the next one

@@ -74,7 +74,8 @@ public final class LipSyncRun implements AutoCloseable {
             KafkaSettings kafkaSettings = KafkaSettings.from(config);
             Topics.ensure(kafkaSettings, config.get(JobOptions.PARALLELISM), (short) 1);
             LipSyncJob pipeline = KafkaPipeline.of(config, kafkaSettings, signature.faceSize());
-            StreamExecutionEnvironment env = target.environment(config, config.get(JobOptions.PARALLELISM));
+            StreamExecutionEnvironment env =
+                    target.environment(config, config.get(JobOptions.PARALLELISM));
             pipeline.build(env);
             JobClient job = env.executeAsync(jobName);
             return new LipSyncRun(kafka, kafkaSettings, job, target, signature, generated);

@@ -57,7 +57,8 @@ public final class OptionsReference {
         md.append(BEGIN).append('\n');
         md.append("| option | default | meaning |\n| --- | --- | --- |\n");
         for (ConfigOption<?> option : all()) {
-            String def = option.hasDefaultValue() ? String.valueOf(option.defaultValue()) : "(none)";
+            String def =
+                    option.hasDefaultValue() ? String.valueOf(option.defaultValue()) : "(none)";
             md.append("| `")
                     .append(option.key())
                     .append("` | `")
@@ -77,7 +78,8 @@ public final class OptionsReference {
                 .forEach(
                         block -> {
                             if (block instanceof TextElement t) {
-                                text.append(String.format(t.getFormat(), t.getElements().toArray()));
+                                text.append(
+                                        String.format(t.getFormat(), t.getElements().toArray()));
                             }
                         });
         return text.toString();

@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The newcomer's tour: the embedded stack, the bundled sample streamed in as live streams (paced
- * in real time, looping), lip-synced and written as HLS under {@code ./out/}, until Ctrl-C.
+ * The newcomer's tour: the embedded stack, the bundled sample streamed in as live streams (paced in
+ * real time, looping), lip-synced and written as HLS under {@code ./out/}, until Ctrl-C.
  */
 @Command(
         name = "demo",
@@ -34,16 +34,30 @@ import picocli.CommandLine.Spec;
 public final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--streams", defaultValue = "1", description = "Concurrent live streams (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--streams",
+            defaultValue = "1",
+            description = "Concurrent live streams (default ${DEFAULT-VALUE}).")
     int streams;
 
-    @Option(names = "--out", defaultValue = "out", paramLabel = "DIR", description = "HLS output folder (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--out",
+            defaultValue = "out",
+            paramLabel = "DIR",
+            description = "HLS output folder (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--model", paramLabel = "M.onnx", description = "A Wav2Lip ONNX export; default: a generated identity model that does NOT move lips.")
+    @Option(
+            names = "--model",
+            paramLabel = "M.onnx",
+            description =
+                    "A Wav2Lip ONNX export; default: a generated identity model that does NOT move lips.")
     Path model;
 
-    @Option(names = "--seconds", defaultValue = "0", description = "Stop after this many seconds (0: run until Ctrl-C).")
+    @Option(
+            names = "--seconds",
+            defaultValue = "0",
+            description = "Stop after this many seconds (0: run until Ctrl-C).")
     long seconds;
 
     @Mixin StackOptions stack;
@@ -110,7 +124,8 @@ public final class DemoCommand implements Callable<Integer> {
             while (!stop.await(1, TimeUnit.SECONDS)) {
                 if (run.jobEnded()) {
                     throw new IllegalStateException(
-                            "the job ended: " + run.job().getJobExecutionResult().handle((r, e) -> e).get());
+                            "the job ended: "
+                                    + run.job().getJobExecutionResult().handle((r, e) -> e).get());
                 }
                 if (seconds > 0 && --seconds == 0) {
                     break;

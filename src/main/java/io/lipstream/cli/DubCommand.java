@@ -27,9 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Dubs a file through the real pipeline: ingests the video's frames and the new audio into Kafka
- * as one stream, runs the Flink job, collects the stream's segments and writes one MP4 with as
- * many frames as the input video, at its frame rate, with the new audio.
+ * Dubs a file through the real pipeline: ingests the video's frames and the new audio into Kafka as
+ * one stream, runs the Flink job, collects the stream's segments and writes one MP4 with as many
+ * frames as the input video, at its frame rate, with the new audio.
  */
 @Command(
         name = "dub",
@@ -41,19 +41,38 @@ import picocli.CommandLine.Spec;
 public final class DubCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--video", required = true, paramLabel = "IN", description = "The original video (any format FFmpeg reads).")
+    @Option(
+            names = "--video",
+            required = true,
+            paramLabel = "IN",
+            description = "The original video (any format FFmpeg reads).")
     Path video;
 
-    @Option(names = "--audio", required = true, paramLabel = "NEW", description = "The new audio (any format FFmpeg reads; converted to 16 kHz mono).")
+    @Option(
+            names = "--audio",
+            required = true,
+            paramLabel = "NEW",
+            description = "The new audio (any format FFmpeg reads; converted to 16 kHz mono).")
     Path audio;
 
-    @Option(names = "--out", required = true, paramLabel = "OUT.mp4", description = "The dubbed MP4 to write.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "OUT.mp4",
+            description = "The dubbed MP4 to write.")
     Path out;
 
-    @Option(names = "--model", paramLabel = "M.onnx", description = "A Wav2Lip ONNX export; default: a generated identity model that does NOT move lips.")
+    @Option(
+            names = "--model",
+            paramLabel = "M.onnx",
+            description =
+                    "A Wav2Lip ONNX export; default: a generated identity model that does NOT move lips.")
     Path model;
 
-    @Option(names = "--hls", paramLabel = "DIR", description = "Also write the stream as HLS under DIR/<streamId>/.")
+    @Option(
+            names = "--hls",
+            paramLabel = "DIR",
+            description = "Also write the stream as HLS under DIR/<streamId>/.")
     Path hls;
 
     @Mixin StackOptions stack;
@@ -96,8 +115,13 @@ public final class DubCommand implements Callable<Integer> {
             }
             err.printf(
                     "Dubbing %s (%dx%d, %d/%d fps) with %s as stream %s%n",
-                    video, videoProbe.width(), videoProbe.height(), videoProbe.fpsNum(),
-                    videoProbe.fpsDen(), audio, streamId);
+                    video,
+                    videoProbe.width(),
+                    videoProbe.height(),
+                    videoProbe.fpsNum(),
+                    videoProbe.fpsDen(),
+                    audio,
+                    streamId);
             List<EncodedSegment> segments = dub(run, streamId, err, videoProbe);
             List<byte[]> data = new ArrayList<>(segments.size());
             int frames = 0;
@@ -110,7 +134,11 @@ public final class DubCommand implements Callable<Integer> {
             SegmentRemuxer.toMp4(data, out);
             err.printf(
                     "Wrote %s: %d frames (%d lip-synced, %d passed through), %d segments, in %.1f s%n",
-                    out, frames, synced, frames - synced, segments.size(),
+                    out,
+                    frames,
+                    synced,
+                    frames - synced,
+                    segments.size(),
                     (System.nanoTime() - started) / 1e9);
         }
         return 0;

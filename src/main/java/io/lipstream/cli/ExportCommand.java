@@ -16,21 +16,33 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Rebuilds one stream as an MP4 file or an HLS folder from the segment topic, without re-encoding. */
+/**
+ * Rebuilds one stream as an MP4 file or an HLS folder from the segment topic, without re-encoding.
+ */
 @Command(
         name = "export",
         mixinStandardHelpOptions = true,
-        description = "Write a stream's segments from Kafka to an MP4 (OUT ends in .mp4) or an HLS folder.")
+        description =
+                "Write a stream's segments from Kafka to an MP4 (OUT ends in .mp4) or an HLS folder.")
 public final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--stream", required = true, paramLabel = "ID", description = "Stream id.")
     String streamId;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE.mp4|DIR", description = "Output MP4 file or HLS folder.")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "FILE.mp4|DIR",
+            description = "Output MP4 file or HLS folder.")
     Path out;
 
-    @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS", description = "Give up waiting for the stream's last segment after this long (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--timeout",
+            defaultValue = "60",
+            paramLabel = "SECONDS",
+            description =
+                    "Give up waiting for the stream's last segment after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
     @Mixin StackOptions stack;
@@ -47,7 +59,8 @@ public final class ExportCommand implements Callable<Integer> {
             segments = collector.collect(streamId, s -> {}, () -> System.nanoTime() < deadline);
         }
         if (segments.isEmpty()) {
-            throw new UserError("no segments of stream " + streamId + " in " + settings.segmentTopic());
+            throw new UserError(
+                    "no segments of stream " + streamId + " in " + settings.segmentTopic());
         }
         boolean complete = segments.get(segments.size() - 1).getLast();
         if (out.getFileName().toString().toLowerCase().endsWith(".mp4")) {
@@ -68,7 +81,11 @@ public final class ExportCommand implements Callable<Integer> {
                 .getErr()
                 .printf(
                         "Exported stream %s: %d segments, %d frames%s to %s%n",
-                        streamId, segments.size(), frames, complete ? "" : " (stream not ended yet)", out);
+                        streamId,
+                        segments.size(),
+                        frames,
+                        complete ? "" : " (stream not ended yet)",
+                        out);
         return 0;
     }
 

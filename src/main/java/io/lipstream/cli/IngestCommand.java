@@ -16,23 +16,39 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "ingest",
         mixinStandardHelpOptions = true,
-        description = "Stream a video (and optionally separate audio) into lipstream's Kafka topics as one stream.")
+        description =
+                "Stream a video (and optionally separate audio) into lipstream's Kafka topics as one stream.")
 public final class IngestCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--video", required = true, paramLabel = "IN", description = "Video file or live source URL FFmpeg reads.")
+    @Option(
+            names = "--video",
+            required = true,
+            paramLabel = "IN",
+            description = "Video file or live source URL FFmpeg reads.")
     Path video;
 
-    @Option(names = "--audio", paramLabel = "NEW", description = "The new audio; default: the video's own audio track.")
+    @Option(
+            names = "--audio",
+            paramLabel = "NEW",
+            description = "The new audio; default: the video's own audio track.")
     Path audio;
 
-    @Option(names = "--stream", required = true, paramLabel = "ID", description = "Stream id (the Kafka key).")
+    @Option(
+            names = "--stream",
+            required = true,
+            paramLabel = "ID",
+            description = "Stream id (the Kafka key).")
     String streamId;
 
     @Option(names = "--realtime", description = "Pace records like a live source.")
     boolean realtime;
 
-    @Option(names = "--loop", defaultValue = "1", paramLabel = "N", description = "Send the media N times back to back (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--loop",
+            defaultValue = "1",
+            paramLabel = "N",
+            description = "Send the media N times back to back (default ${DEFAULT-VALUE}).")
     int loops;
 
     @Option(names = "--forever", description = "Loop until interrupted.")
@@ -43,14 +59,16 @@ public final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (stack.bootstrapServers == null) {
-            throw new UserError("ingest needs --bootstrap-servers HOST:PORT of the Kafka to send to");
+            throw new UserError(
+                    "ingest needs --bootstrap-servers HOST:PORT of the Kafka to send to");
         }
         KafkaSettings settings = KafkaSettings.from(stack.configuration());
         Topics.ensure(settings, 1, (short) 1);
         try (MediaIngest ingest = new MediaIngest(settings)) {
             long frames =
                     ingest.ingest(
-                            new MediaIngest.Request(streamId, video, audio, realtime, loops, forever));
+                            new MediaIngest.Request(
+                                    streamId, video, audio, realtime, loops, forever));
             spec.commandLine()
                     .getErr()
                     .printf(

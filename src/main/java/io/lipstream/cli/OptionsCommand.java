@@ -18,7 +18,10 @@ import picocli.CommandLine.Spec;
 public final class OptionsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--update-readme", paramLabel = "README.md", description = "Replace the generated table in this file.")
+    @Option(
+            names = "--update-readme",
+            paramLabel = "README.md",
+            description = "Replace the generated table in this file.")
     Path readme;
 
     @Override
@@ -35,7 +38,9 @@ public final class OptionsCommand implements Callable<Integer> {
             throw new UserError(readme + " has no options markers to replace");
         }
         String updated =
-                text.substring(0, begin) + table + text.substring(end + OptionsReference.END.length() + 1);
+                text.substring(0, begin)
+                        + table
+                        + text.substring(end + OptionsReference.END.length() + 1);
         Files.writeString(readme, updated, StandardCharsets.UTF_8);
         return 0;
     }

@@ -22,7 +22,9 @@ final class Progress {
         }
         lastShown = now;
         String total = expectedFrames > 0 ? "/" + expectedFrames : "";
-        err.printf("\r  frames ingested %d%s, lip-synced and encoded %d%s   ", ingested, total, encoded, total);
+        err.printf(
+                "\r  frames ingested %d%s, lip-synced and encoded %d%s   ",
+                ingested, total, encoded, total);
         err.flush();
     }
 

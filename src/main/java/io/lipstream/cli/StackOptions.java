@@ -21,20 +21,23 @@ final class StackOptions {
     @Option(
             names = "--flink",
             paramLabel = "HOST:PORT",
-            description = "An external Flink cluster's REST endpoint; default: an in-process MiniCluster.")
+            description =
+                    "An external Flink cluster's REST endpoint; default: an in-process MiniCluster.")
     String flink;
 
     @Option(
             names = "--dashboard-port",
             paramLabel = "PORT",
             defaultValue = "" + FlinkTarget.DEFAULT_DASHBOARD_PORT,
-            description = "Port of the embedded Flink dashboard (the next free one if busy; default ${DEFAULT-VALUE}).")
+            description =
+                    "Port of the embedded Flink dashboard (the next free one if busy; default ${DEFAULT-VALUE}).")
     int dashboardPort;
 
     @Option(
             names = {"-D", "--set"},
             paramLabel = "KEY=VALUE",
-            description = "Set a job option (see README's option reference), e.g. -D inference.batch-size=32.")
+            description =
+                    "Set a job option (see README's option reference), e.g. -D inference.batch-size=32.")
     Map<String, String> settings = new LinkedHashMap<>();
 
     /** The job options: -D settings plus the flags above. */

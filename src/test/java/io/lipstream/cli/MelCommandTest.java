@@ -31,8 +31,15 @@ class MelCommandTest {
 
             int exit =
                     Lipsync.run(
-                            "mel", "--wav", speech, "--out", mel.toString(), "--fps", fps,
-                            "--chunks", chunks.toString());
+                            "mel",
+                            "--wav",
+                            speech,
+                            "--out",
+                            mel.toString(),
+                            "--fps",
+                            fps,
+                            "--chunks",
+                            chunks.toString());
 
             assertEquals(0, exit);
             assertClose(MelGolden.read("speech.mel.npy"), Npy.read(mel));
@@ -45,7 +52,12 @@ class MelCommandTest {
         Path mel = dir.resolve("mel.npy");
 
         int exit =
-                Lipsync.run("mel", "--wav", Samples.SPEECH_WAV.path().toString(), "--out", mel.toString());
+                Lipsync.run(
+                        "mel",
+                        "--wav",
+                        Samples.SPEECH_WAV.path().toString(),
+                        "--out",
+                        mel.toString());
 
         assertEquals(0, exit);
         assertClose(MelGolden.read("speech.mel.npy"), Npy.read(mel));
@@ -55,7 +67,13 @@ class MelCommandTest {
     void shouldReportAMissingFileOnOneLine() {
         Path missing = dir.resolve("nope.wav");
 
-        Result r = runCapturing("mel", "--wav", missing.toString(), "--out", dir.resolve("m.npy").toString());
+        Result r =
+                runCapturing(
+                        "mel",
+                        "--wav",
+                        missing.toString(),
+                        "--out",
+                        dir.resolve("m.npy").toString());
 
         assertEquals(2, r.exit);
         assertEquals("lipsync: no such file: " + missing, r.err.strip());
@@ -67,8 +85,15 @@ class MelCommandTest {
         for (String bad : new String[] {"abc", "0", "25/0", "-25", "30000/1001/2"}) {
             Result r =
                     runCapturing(
-                            "mel", "--wav", speech, "--out", dir.resolve("m.npy").toString(),
-                            "--fps", bad, "--chunks", dir.resolve("c.npy").toString());
+                            "mel",
+                            "--wav",
+                            speech,
+                            "--out",
+                            dir.resolve("m.npy").toString(),
+                            "--fps",
+                            bad,
+                            "--chunks",
+                            dir.resolve("c.npy").toString());
 
             assertEquals(2, r.exit, bad);
             assertTrue(r.err.startsWith("lipsync: bad --fps '" + bad + "'"), r.err);
@@ -80,7 +105,9 @@ class MelCommandTest {
     void shouldReportAFileWithoutAudio() {
         Path image = Samples.FACE_PNG.path();
 
-        Result r = runCapturing("mel", "--wav", image.toString(), "--out", dir.resolve("m.npy").toString());
+        Result r =
+                runCapturing(
+                        "mel", "--wav", image.toString(), "--out", dir.resolve("m.npy").toString());
 
         assertEquals(2, r.exit);
         assertTrue(r.err.contains(image.toString()) && r.err.contains("no audio"), r.err);
@@ -90,8 +117,13 @@ class MelCommandTest {
     void shouldRequireFpsAndChunksTogether() {
         Result r =
                 runCapturing(
-                        "mel", "--wav", Samples.SPEECH_WAV.path().toString(), "--out",
-                        dir.resolve("m.npy").toString(), "--fps", "25");
+                        "mel",
+                        "--wav",
+                        Samples.SPEECH_WAV.path().toString(),
+                        "--out",
+                        dir.resolve("m.npy").toString(),
+                        "--fps",
+                        "25");
 
         assertEquals(2, r.exit);
         assertTrue(r.err.contains("--fps and --chunks go together"), r.err);

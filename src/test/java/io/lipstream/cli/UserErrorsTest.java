@@ -19,9 +19,14 @@ class UserErrorsTest {
     @Test
     void shouldRefuseAMissingVideoInOneLine() {
         Result r =
-                run("dub", "--video", dir.resolve("nope.mp4").toString(),
-                        "--audio", Samples.SPEECH_WAV.path().toString(),
-                        "--out", dir.resolve("o.mp4").toString());
+                run(
+                        "dub",
+                        "--video",
+                        dir.resolve("nope.mp4").toString(),
+                        "--audio",
+                        Samples.SPEECH_WAV.path().toString(),
+                        "--out",
+                        dir.resolve("o.mp4").toString());
         r.assertOneLineError("no such file");
     }
 
@@ -29,28 +34,44 @@ class UserErrorsTest {
     void shouldRefuseAnUnreadableAudioInOneLine() throws Exception {
         Path garbage = Files.write(dir.resolve("garbage.wav"), new byte[] {1, 2, 3, 4, 5});
         Result r =
-                run("dub", "--video", Samples.TALKING_ASTRONAUT_MP4.path().toString(),
-                        "--audio", garbage.toString(),
-                        "--out", dir.resolve("o.mp4").toString());
+                run(
+                        "dub",
+                        "--video",
+                        Samples.TALKING_ASTRONAUT_MP4.path().toString(),
+                        "--audio",
+                        garbage.toString(),
+                        "--out",
+                        dir.resolve("o.mp4").toString());
         r.assertOneLineError("garbage.wav");
     }
 
     @Test
     void shouldRefuseAnAudioFileWithoutSound() {
         Result r =
-                run("dub", "--video", Samples.TALKING_ASTRONAUT_MP4.path().toString(),
-                        "--audio", Samples.FACE_PNG.path().toString(),
-                        "--out", dir.resolve("o.mp4").toString());
+                run(
+                        "dub",
+                        "--video",
+                        Samples.TALKING_ASTRONAUT_MP4.path().toString(),
+                        "--audio",
+                        Samples.FACE_PNG.path().toString(),
+                        "--out",
+                        dir.resolve("o.mp4").toString());
         r.assertOneLineError("no audio stream");
     }
 
     @Test
     void shouldRefuseAMissingModelInOneLine() {
         Result r =
-                run("dub", "--video", Samples.TALKING_ASTRONAUT_MP4.path().toString(),
-                        "--audio", Samples.SPEECH_WAV.path().toString(),
-                        "--model", dir.resolve("missing.onnx").toString(),
-                        "--out", dir.resolve("o.mp4").toString());
+                run(
+                        "dub",
+                        "--video",
+                        Samples.TALKING_ASTRONAUT_MP4.path().toString(),
+                        "--audio",
+                        Samples.SPEECH_WAV.path().toString(),
+                        "--model",
+                        dir.resolve("missing.onnx").toString(),
+                        "--out",
+                        dir.resolve("o.mp4").toString());
         r.assertOneLineError("no such model file");
     }
 
@@ -58,10 +79,16 @@ class UserErrorsTest {
     void shouldRefuseAnUnreadableModelInOneLine() throws Exception {
         Path garbage = Files.write(dir.resolve("garbage.onnx"), new byte[] {9, 9, 9});
         Result r =
-                run("dub", "--video", Samples.TALKING_ASTRONAUT_MP4.path().toString(),
-                        "--audio", Samples.SPEECH_WAV.path().toString(),
-                        "--model", garbage.toString(),
-                        "--out", dir.resolve("o.mp4").toString());
+                run(
+                        "dub",
+                        "--video",
+                        Samples.TALKING_ASTRONAUT_MP4.path().toString(),
+                        "--audio",
+                        Samples.SPEECH_WAV.path().toString(),
+                        "--model",
+                        garbage.toString(),
+                        "--out",
+                        dir.resolve("o.mp4").toString());
         r.assertOneLineError("garbage.onnx");
     }
 

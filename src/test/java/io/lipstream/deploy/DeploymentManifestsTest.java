@@ -10,13 +10,6 @@ import io.lipstream.app.OptionsReference;
 import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.options.InferenceOptions;
-
-import org.apache.flink.configuration.ConfigOption;
-import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +25,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.ConfigOption;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Checks the deployment manifests under {@code deploy/} against the code they configure.
@@ -357,7 +355,7 @@ class DeploymentManifestsTest {
         }
         throw new IllegalStateException(
                 "expected to run inside the repository (a folder with pom.xml and deploy/k8s),"
-                    + " found "
+                        + " found "
                         + Path.of("").toAbsolutePath());
     }
 }

@@ -13,8 +13,8 @@ import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 
 /**
- * What a player would see in a media file or segment, found by decoding it completely with
- * FFmpeg (javacv), and, where the {@code ffprobe} command is installed, by ffprobe too.
+ * What a player would see in a media file or segment, found by decoding it completely with FFmpeg
+ * (javacv), and, where the {@code ffprobe} command is installed, by ffprobe too.
  */
 record DecodedMedia(
         String videoCodec,
@@ -81,13 +81,21 @@ record DecodedMedia(
      * ffprobe's view of one stream ("v:0" or "a:0"): codec_name, r_frame_rate, nb_read_frames,
      * start_time and the like, counting frames by decoding.
      */
-    static Map<String, String> ffprobe(Path file, String stream) throws IOException, InterruptedException {
+    static Map<String, String> ffprobe(Path file, String stream)
+            throws IOException, InterruptedException {
         Process p =
                 new ProcessBuilder(
-                                "ffprobe", "-v", "error", "-count_frames", "-select_streams", stream,
+                                "ffprobe",
+                                "-v",
+                                "error",
+                                "-count_frames",
+                                "-select_streams",
+                                stream,
                                 "-show_entries",
                                 "stream=codec_name,codec_type,r_frame_rate,nb_read_frames,start_time,width,height,sample_rate",
-                                "-of", "default=noprint_wrappers=1", file.toString())
+                                "-of",
+                                "default=noprint_wrappers=1",
+                                file.toString())
                         .redirectErrorStream(true)
                         .start();
         String out = new String(p.getInputStream().readAllBytes());

@@ -36,10 +36,14 @@ class DubEndToEndTest {
         exit =
                 cli.execute(
                         "dub",
-                        "--video", Samples.TALKING_ASTRONAUT_MP4.path().toString(),
-                        "--audio", Samples.SPEECH_WAV.path().toString(),
-                        "--out", out.toString(),
-                        "--dashboard-port", "18081");
+                        "--video",
+                        Samples.TALKING_ASTRONAUT_MP4.path().toString(),
+                        "--audio",
+                        Samples.SPEECH_WAV.path().toString(),
+                        "--out",
+                        out.toString(),
+                        "--dashboard-port",
+                        "18081");
         stderr = err.toString();
     }
 

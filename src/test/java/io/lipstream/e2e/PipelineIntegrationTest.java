@@ -60,7 +60,9 @@ class PipelineIntegrationTest {
                     long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
                     segments =
                             collector.collect(
-                                    stream, s -> {}, () -> System.nanoTime() < deadline && !run.jobEnded());
+                                    stream,
+                                    s -> {},
+                                    () -> System.nanoTime() < deadline && !run.jobEnded());
                 }
                 assertStreamComplete(stream, segments);
             }
@@ -108,8 +110,12 @@ class PipelineIntegrationTest {
                         kafka.clientProperties(new Properties()),
                         new ByteArraySerializer(),
                         new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(kafka.videoTopic(), key, "not avro".getBytes())).get();
-            producer.send(new ProducerRecord<>(kafka.audioTopic(), key, new byte[] {(byte) 0xC3, 1, 0})).get();
+            producer.send(new ProducerRecord<>(kafka.videoTopic(), key, "not avro".getBytes()))
+                    .get();
+            producer.send(
+                            new ProducerRecord<>(
+                                    kafka.audioTopic(), key, new byte[] {(byte) 0xC3, 1, 0}))
+                    .get();
             producer.send(
                             new ProducerRecord<>(
                                     kafka.audioTopic(),
@@ -133,7 +139,8 @@ class PipelineIntegrationTest {
             consumer.subscribe(List.of(kafka.deadLetterTopic()));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> records.add(codec.decode(r.value())));
+                consumer.poll(Duration.ofMillis(200))
+                        .forEach(r -> records.add(codec.decode(r.value())));
             }
         }
         return records;

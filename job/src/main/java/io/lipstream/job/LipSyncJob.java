@@ -79,7 +79,8 @@ public final class LipSyncJob {
                         .uid("audio-source")
                         .process(
                                 new DecodeRecords<>(
-                                        SingleObjectCodec.of(AudioChunk.class), ContractChecks.audio()),
+                                        SingleObjectCodec.of(AudioChunk.class),
+                                        ContractChecks.audio()),
                                 ContractTypes.AUDIO)
                         .uid("decode-audio")
                         .name("DecodeAudioChunks");
@@ -92,7 +93,9 @@ public final class LipSyncJob {
                                 new DecodeRecords<>(
                                         SingleObjectCodec.of(VideoFrame.class),
                                         ContractChecks.video(
-                                                faces.maxWidth(), faces.maxHeight(), faces.maxBytes())),
+                                                faces.maxWidth(),
+                                                faces.maxHeight(),
+                                                faces.maxBytes())),
                                 ContractTypes.VIDEO)
                         .uid("decode-video")
                         .name("DecodeVideoFrames");

@@ -41,9 +41,7 @@ public final class AlignAudioToFrames
 
     /** Chunks (or parts of them) that arrived after their time was filled with silence. */
     public static final OutputTag<AudioChunk> LATE_AUDIO =
-            new OutputTag<>(
-                    "late-audio",
-                    io.lipstream.connectors.kafka.ContractTypes.AUDIO) {};
+            new OutputTag<>("late-audio", io.lipstream.connectors.kafka.ContractTypes.AUDIO) {};
 
     private final AlignmentOptions.Settings settings;
 
@@ -52,6 +50,7 @@ public final class AlignAudioToFrames
 
     /** Set once a stream has ended, until idle-timeout: records arriving then are late. */
     private transient ValueState<Boolean> ended;
+
     private transient Map<String, PcmConverter> converters;
     private transient Counter pairs;
     private transient Counter lateSamples;
@@ -69,7 +68,8 @@ public final class AlignAudioToFrames
         aligner =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("aligner", AudioFrameAligner.class));
-        idleTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("idle-timer", Long.class));
+        idleTimer =
+                getRuntimeContext().getState(new ValueStateDescriptor<>("idle-timer", Long.class));
         ended = getRuntimeContext().getState(new ValueStateDescriptor<>("ended", Boolean.class));
         converters = new HashMap<>();
         var group = getRuntimeContext().getMetricGroup().addGroup("lipsync");
@@ -101,11 +101,18 @@ public final class AlignAudioToFrames
         } catch (MalformedAudioException e) {
             // Contract violations are caught at decoding (dead letters); this guards the rest.
             rejectedChunks.inc();
-            LOG.warn("stream {}: audio chunk {} dropped: {}", ctx.getCurrentKey(), chunk.getSeq(), e.getMessage());
+            LOG.warn(
+                    "stream {}: audio chunk {} dropped: {}",
+                    ctx.getCurrentKey(),
+                    chunk.getSeq(),
+                    e.getMessage());
             return;
         }
         long start16k =
-                Math.round(chunk.getStartSample() * (double) Wav2LipAudio.SAMPLE_RATE / chunk.getSampleRate());
+                Math.round(
+                        chunk.getStartSample()
+                                * (double) Wav2LipAudio.SAMPLE_RATE
+                                / chunk.getSampleRate());
         AudioFrameAligner state = state();
         AudioFrameAligner.AudioResult result =
                 state.offerAudio(stream, start16k, mono, chunk.getLast());
@@ -163,7 +170,8 @@ public final class AlignAudioToFrames
             return;
         }
         // Frames that waited max-audio-wait: their missing audio counts as silence.
-        for (long frameIndex : state.framesWaitingSince(timestamp - settings.maxAudioWait().toMillis())) {
+        for (long frameIndex :
+                state.framesWaitingSince(timestamp - settings.maxAudioWait().toMillis())) {
             emitAudio(state.fillSilenceFor(ctx.getCurrentKey(), frameIndex), ctx);
             silenceFills.inc();
         }
@@ -180,7 +188,8 @@ public final class AlignAudioToFrames
             clear(ctx);
             // Remember the end until idle-timeout, so stragglers are reported late, not replayed.
             ended.update(true);
-            long until = ctx.timerService().currentProcessingTime() + settings.idleTimeout().toMillis();
+            long until =
+                    ctx.timerService().currentProcessingTime() + settings.idleTimeout().toMillis();
             ctx.timerService().registerProcessingTimeTimer(until);
             idleTimer.update(until);
             return;
@@ -227,7 +236,9 @@ public final class AlignAudioToFrames
     private PcmConverter converter(String stream, AudioChunk chunk) {
         return converters.computeIfAbsent(
                 stream,
-                s -> new PcmConverter(chunk.getSampleRate(), chunk.getChannels(), chunk.getFormat()));
+                s ->
+                        new PcmConverter(
+                                chunk.getSampleRate(), chunk.getChannels(), chunk.getFormat()));
     }
 
     private void closeConverter(String stream) {

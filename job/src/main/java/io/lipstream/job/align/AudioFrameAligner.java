@@ -16,10 +16,10 @@ import java.util.TreeMap;
  * operator {@link AlignAudioToFrames} owns one per stream as keyed state).
  *
  * <p>Audio arrives as 16 kHz mono pieces at known stream positions, possibly out of order or
- * duplicated; it is put in order, fed to a {@link StreamingMel}, and released as soon as no
- * waiting or future frame needs it. A frame is paired as soon as its 16 columns exist. When audio
- * is late the owner calls {@link #fillSilenceFor} and the missing audio counts as silence; audio
- * for that range arriving afterwards is reported late and never enters a pair.
+ * duplicated; it is put in order, fed to a {@link StreamingMel}, and released as soon as no waiting
+ * or future frame needs it. A frame is paired as soon as its 16 columns exist. When audio is late
+ * the owner calls {@link #fillSilenceFor} and the missing audio counts as silence; audio for that
+ * range arriving afterwards is reported late and never enters a pair.
  */
 public final class AudioFrameAligner {
     /** Value of every mel bin in silence: clip(8 * (-120 + 100) / 100 - 4, -4, 4). */
@@ -52,19 +52,24 @@ public final class AudioFrameAligner {
     private boolean videoEnded;
     private long nextFrameIndex;
 
-    /** Whether the frame before the current one fit inside the audio (Wav2Lip's last chunk rule). */
+    /**
+     * Whether the frame before the current one fit inside the audio (Wav2Lip's last chunk rule).
+     */
     private long lastInRangeFrame = -1;
 
     public AudioFrameAligner() {}
 
-    /** Result of offering audio: pieces now in order (for the encoder) and samples dropped as late. */
+    /**
+     * Result of offering audio: pieces now in order (for the encoder) and samples dropped as late.
+     */
     public record AudioResult(List<AudioSpan> spans, long lateSamples, long duplicateSamples) {}
 
     /**
      * Offers 16 kHz mono audio starting at {@code startSample}; {@code last} marks the end of the
      * stream's audio (its samples, if any, are the final ones).
      */
-    public AudioResult offerAudio(String streamId, long startSample, float[] samples, boolean last) {
+    public AudioResult offerAudio(
+            String streamId, long startSample, float[] samples, boolean last) {
         long late = 0;
         long duplicate = 0;
         long pushed = mel.samplesPushed();
@@ -279,7 +284,9 @@ public final class AudioFrameAligner {
         return start;
     }
 
-    /** Samples that must be pushed before the window starting at column {@code start} is complete. */
+    /**
+     * Samples that must be pushed before the window starting at column {@code start} is complete.
+     */
     static long samplesNeeded(long start) {
         long lastColumn = start + Wav2LipAudio.MEL_STEP - 1;
         return lastColumn * Wav2LipAudio.HOP_LENGTH + HALF_WINDOW;

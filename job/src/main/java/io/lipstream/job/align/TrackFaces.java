@@ -34,8 +34,8 @@ import org.apache.flink.util.Collector;
  * carries one, else the job's detector every {@code faces.detect-every} frames with the box carried
  * in between; pads and smooths boxes over Wav2Lip's 5-frame lookahead, then crops each frame's face
  * to the model's size. Frames without a face go on without a box (they pass through unchanged).
- * Undecodable frames go to the dead letters and on downstream without an image, so the stream
- * keeps its frame count.
+ * Undecodable frames go to the dead letters and on downstream without an image, so the stream keeps
+ * its frame count.
  */
 public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, FaceFrame> {
     private static final long serialVersionUID = 1L;
@@ -96,7 +96,9 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         FaceBox padded = null;
         BgrImage image = null;
         try {
-            image = FrameImages.decode(in.getCodec(), frame.image, in.getWidth(), in.getHeight(), limits);
+            image =
+                    FrameImages.decode(
+                            in.getCodec(), frame.image, in.getWidth(), in.getHeight(), limits);
         } catch (ImageDecodeException e) {
             undecodable.inc();
             ctx.output(
@@ -107,14 +109,22 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
                                     -1,
                                     -1,
                                     frame.capturedAtMillis,
-                                    frame.streamId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                    frame.streamId.getBytes(
+                                            java.nio.charset.StandardCharsets.UTF_8),
                                     codec.encode(in)),
-                            "stream " + frame.streamId + " frame " + frame.frameIndex + ": " + e.getMessage()));
+                            "stream "
+                                    + frame.streamId
+                                    + " frame "
+                                    + frame.frameIndex
+                                    + ": "
+                                    + e.getMessage()));
             frame.image = null;
         }
         if (image != null) {
             Optional<FaceBox> raw = rawBox(in, image);
-            padded = raw.map(b -> Wav2LipBoxes.pad(b, image.width(), image.height())).orElse(null);
+            if (raw.isPresent()) {
+                padded = Wav2LipBoxes.pad(raw.get(), image.width(), image.height());
+            }
         }
 
         BoxSmoother boxes = smoother.value();
@@ -147,7 +157,9 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     private Optional<FaceBox> rawBox(VideoFrame in, BgrImage image) throws Exception {
         if (in.getFace() != null) {
             var f = in.getFace();
-            return Optional.of(new FaceBox(f.getX(), f.getY(), f.getX() + f.getWidth(), f.getY() + f.getHeight()));
+            return Optional.of(
+                    new FaceBox(
+                            f.getX(), f.getY(), f.getX() + f.getWidth(), f.getY() + f.getHeight()));
         }
         Long since = framesSinceDetection.value();
         FaceBox carried = lastDetected.value();
@@ -167,7 +179,9 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     }
 
     private void emit(
-            Iterable<SmoothedBox> smoothed, TreeMap<Long, FaceFrame> pending, Collector<FaceFrame> out) {
+            Iterable<SmoothedBox> smoothed,
+            TreeMap<Long, FaceFrame> pending,
+            Collector<FaceFrame> out) {
         for (SmoothedBox s : smoothed) {
             FaceFrame frame = pending.remove(s.frameIndex());
             if (frame == null) {
@@ -175,7 +189,8 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             }
             if (s.box() != null && frame.image != null) {
                 BgrImage image =
-                        FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
+                        FrameImages.decode(
+                                frame.codec, frame.image, frame.width, frame.height, limits);
                 frame.box = s.box();
                 frame.crop = FaceTensors.crop(image, s.box(), faceSize);
                 frame.faceSize = faceSize;

@@ -30,10 +30,10 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
  * The rich async operator that runs Wav2Lip: gathers pairs from all streams of its subtask into
- * batches of {@code inference.batch-size}, runs one ONNX Runtime call per batch on a worker
- * thread (never on the task thread), and completes each pair with its generated face. A partial
- * batch runs after {@code inference.max-wait}. A failed batch is retried once, then its frames pass
- * through unchanged (counted); frames without a face pass through at once.
+ * batches of {@code inference.batch-size}, runs one ONNX Runtime call per batch on a worker thread
+ * (never on the task thread), and completes each pair with its generated face. A partial batch runs
+ * after {@code inference.max-wait}. A failed batch is retried once, then its frames pass through
+ * unchanged (counted); frames without a face pass through at once.
  *
  * <p>Use with {@code AsyncDataStream.unorderedWait}: the segment stage restores frame order. The
  * async operator checkpoints every pair still in flight and re-invokes this function for it on
@@ -88,7 +88,9 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
                         settings.intraOpThreads());
         runners = Executors.newFixedThreadPool(settings.maxInFlight(), named("lipsync-inference"));
         flusher = Executors.newSingleThreadScheduledExecutor(named("lipsync-batch-flush"));
-        buffers = ThreadLocal.withInitial(() -> new BatchBuffers(settings.batchSize(), model.faceSize()));
+        buffers =
+                ThreadLocal.withInitial(
+                        () -> new BatchBuffers(settings.batchSize(), model.faceSize()));
         lock = new Object();
         pending = new ArrayList<>();
         inFlight = new AtomicInteger();
@@ -99,9 +101,11 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
     private void registerMetrics(MetricGroup group) {
         pairsIn = group.meter("pairsInPerSecond", new MeterView(group.counter("pairsIn")));
         pairsOut = group.meter("pairsOutPerSecond", new MeterView(group.counter("pairsOut")));
-        batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        batchSize =
+                group.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         queueWaitMs =
-                group.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+                group.histogram(
+                        "queueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         inferenceMs =
                 group.histogram(
                         "inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));

@@ -55,7 +55,9 @@ public final class EncodeSegments
     public void open(OpenContext openContext) {
         assembler =
                 getRuntimeContext()
-                        .getState(new ValueStateDescriptor<>("segment-assembler", SegmentAssembler.class));
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "segment-assembler", SegmentAssembler.class));
         encoder =
                 new SegmentEncoder(
                         new EncoderSettings(
@@ -73,8 +75,11 @@ public final class EncodeSegments
         framesMissing = group.counter("framesMissing");
         latencyMs =
                 group.histogram(
-                        "frameToSegmentLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-        encodeMs = group.histogram("segmentEncodeMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+                        "frameToSegmentLatencyMs",
+                        new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        encodeMs =
+                group.histogram(
+                        "segmentEncodeMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
     }
 
     @Override

@@ -14,9 +14,9 @@ import java.util.TreeMap;
  * {@link EncodeSegments} owns one per stream as keyed state).
  *
  * <p>A segment is ready when all its frames are back and the audio covers its range, or the
- * stream's audio has ended. If it stays incomplete for {@code maxWaitMillis} while later frames
- * (or the end of the stream) show it should be complete, it is cut anyway: missing frames repeat
- * the frame before them, missing audio is silence; both are counted.
+ * stream's audio has ended. If it stays incomplete for {@code maxWaitMillis} while later frames (or
+ * the end of the stream) show it should be complete, it is cut anyway: missing frames repeat the
+ * frame before them, missing audio is silence; both are counted.
  */
 public final class SegmentAssembler {
     /** Frame rate assumed for streams without a nominal rate. */
@@ -101,7 +101,8 @@ public final class SegmentAssembler {
             if (lastFrameIndex >= 0) {
                 end = Math.min(end, lastFrameIndex + 1);
             }
-            boolean framesComplete = frames.subMap(nextFrameIndex, end).size() == end - nextFrameIndex;
+            boolean framesComplete =
+                    frames.subMap(nextFrameIndex, end).size() == end - nextFrameIndex;
             boolean audioComplete = audioEnded || audioStart + audioLength >= sampleAt(end);
             boolean overdue = lastFrameIndex >= 0 || frames.ceilingKey(end) != null;
             if (!(framesComplete && audioComplete)) {
@@ -173,7 +174,14 @@ public final class SegmentAssembler {
         nextFrameIndex = end;
         boolean last = lastFrameIndex >= 0 && end > lastFrameIndex;
         return new ReadySegment(
-                nextSegmentIndex++, first, fpsNum, fpsDen, segmentFrames, segmentAudio, missing, last);
+                nextSegmentIndex++,
+                first,
+                fpsNum,
+                fpsDen,
+                segmentFrames,
+                segmentAudio,
+                missing,
+                last);
     }
 
     private void dropAudioBefore(long sample) {

@@ -1,8 +1,8 @@
 package io.lipstream.job.stream;
 
 /**
- * A run of a stream's audio converted to 16 kHz mono, in stream order without gaps (gaps are
- * filled with silence upstream): what the segment encoder muxes with the frames.
+ * A run of a stream's audio converted to 16 kHz mono, in stream order without gaps (gaps are filled
+ * with silence upstream): what the segment encoder muxes with the frames.
  */
 public class AudioSpan {
     public String streamId;

@@ -12,6 +12,7 @@ public class FaceFrame {
     public String streamId;
     public long frameIndex;
     public long ptsMicros;
+
     /** Nominal frame rate; {@code fpsNum == 0} for variable-rate streams. */
     public int fpsNum;
 
@@ -30,7 +31,9 @@ public class FaceFrame {
     public int faceSize;
     public boolean last;
 
-    /** Kafka timestamp of the frame (capture time), epoch ms: the start of its end-to-end latency. */
+    /**
+     * Kafka timestamp of the frame (capture time), epoch ms: the start of its end-to-end latency.
+     */
     public long capturedAtMillis;
 
     public FaceFrame() {}

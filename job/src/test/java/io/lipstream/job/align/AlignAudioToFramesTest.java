@@ -33,7 +33,8 @@ class AlignAudioToFramesTest {
     private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
     private static final float SILENCE = -4f;
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, AudioChunk, FaceFrame, MelFacePair> harness;
+    private KeyedTwoInputStreamOperatorTestHarness<String, AudioChunk, FaceFrame, MelFacePair>
+            harness;
 
     @BeforeEach
     void open() throws Exception {
@@ -135,7 +136,8 @@ class AlignAudioToFramesTest {
         }
         for (long ms = 0; ms < 600; ms += 100) {
             for (String s : streams) {
-                harness.processElement1(new StreamRecord<>(StreamBuilder.audio(s, ms, ms + 100, ms == 500)));
+                harness.processElement1(
+                        new StreamRecord<>(StreamBuilder.audio(s, ms, ms + 100, ms == 500)));
             }
             for (String s : streams) {
                 for (long i = ms / 40; i < (ms + 100) / 40 && i < 12; i++) {
