@@ -1,11 +1,17 @@
 package io.lipstream.job.faces;
 
 import io.lipstream.schema.ImageCodec;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.bytedeco.opencv.global.opencv_core;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -13,6 +19,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -20,6 +27,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
@@ -45,6 +54,13 @@ public class FaceCostBenchmark {
 
     private static final int SIZE = FaceTensors.FACE_SIZE;
 
+    /**
+     * OpenCV's worker threads: 1 runs each call on the caller's thread (one detector per Flink
+     * slot), -1 is OpenCV's default (all cores).
+     */
+    @Param({"1", "-1"})
+    public int openCvThreads;
+
     private BgrImage frame;
     private byte[] jpeg;
     private FaceBox box;
@@ -55,6 +71,7 @@ public class FaceCostBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        opencv_core.setNumThreads(openCvThreads);
         frame = FaceGolden.frame();
         jpeg = FrameImages.encodeJpeg(frame, JPEG_QUALITY);
         detector = new HaarFaceDetector();
@@ -106,14 +123,64 @@ public class FaceCostBenchmark {
         return FrameImages.encodeJpeg(frame, JPEG_QUALITY);
     }
 
-    public static void main(String[] args) throws RunnerException {
+    /**
+     * Runs this benchmark; JMH command-line options (e.g. {@code -i 10 -wi 5}) override. With
+     * {@code --cpu-time} first, measures instead the caller thread's CPU time per call (OpenCV on
+     * one thread), which stays meaningful on a machine shared with other loads.
+     */
+    public static void main(String[] args) throws RunnerException, CommandLineOptionException {
+        if (args.length > 0 && args[0].equals(CPU_TIME_FLAG)) {
+            measureCpuTime();
+            return;
+        }
         String cache = System.getProperty("org.bytedeco.javacpp.cachedir", "target/javacpp-cache");
         Options options =
                 new OptionsBuilder()
+                        .parent(new CommandLineOptions(args))
                         .include(FaceCostBenchmark.class.getSimpleName())
                         .jvmArgsAppend("-Dorg.bytedeco.javacpp.cachedir=" + cache)
                         .build();
         new Runner(options).run();
+    }
+
+    private static final String CPU_TIME_FLAG = "--cpu-time";
+
+    /** Seconds of warm-up, then of measurement, per step for --cpu-time. */
+    private static final long CPU_TIME_PHASE_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    private static void measureCpuTime() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        FaceCostBenchmark b = new FaceCostBenchmark();
+        b.openCvThreads = 1;
+        b.setUp();
+        Map<String, Supplier<Object>> steps = new LinkedHashMap<>();
+        steps.put("jpegDecode", b::jpegDecode);
+        steps.put("haarDetect", b::haarDetect);
+        steps.put("cropAndWriteFaceInput", b::cropAndWriteFaceInput);
+        steps.put("readOutputAndPasteHard", b::readOutputAndPasteHard);
+        steps.put("readOutputAndPasteFeather", b::readOutputAndPasteFeather);
+        steps.put("jpegEncode", b::jpegEncode);
+        int sink = 0;
+        for (Map.Entry<String, Supplier<Object>> step : steps.entrySet()) {
+            long warmUntil = System.nanoTime() + CPU_TIME_PHASE_NANOS;
+            while (System.nanoTime() < warmUntil) {
+                sink += step.getValue().get().hashCode();
+            }
+            long cpu = threads.getCurrentThreadCpuTime();
+            long wall = System.nanoTime();
+            long calls = 0;
+            while (System.nanoTime() - wall < CPU_TIME_PHASE_NANOS) {
+                sink += step.getValue().get().hashCode();
+                calls++;
+            }
+            double cpuMs = (threads.getCurrentThreadCpuTime() - cpu) / 1e6 / calls;
+            double wallMs = (System.nanoTime() - wall) / 1e6 / calls;
+            System.out.printf(
+                    "%-28s cpu %8.3f ms/op   wall %8.3f ms/op   (%d calls)%n",
+                    step.getKey(), cpuMs, wallMs, calls);
+        }
+        b.tearDown();
+        System.out.println("(sink " + sink + ")");
     }
 
     private static FloatBuffer floats(int count) {

@@ -106,6 +106,16 @@ class HaarFaceDetectorTest {
         }
     }
 
+    @Test
+    void shouldIgnoreFacesNarrowerThanTheMinimum() {
+        FaceBox face = detections.get(0).orElseThrow(); // about 150 px wide in a 640 px frame
+        double tooLarge = 1.5 * face.width() / ClipFrames.WIDTH;
+        try (HaarFaceDetector bigFacesOnly =
+                new HaarFaceDetector(HaarFaceDetector.DEFAULT_DOWNSCALE_TO, tooLarge)) {
+            assertEquals(Optional.empty(), bigFacesOnly.detect(frames.get(0)));
+        }
+    }
+
     /**
      * The face's box in the 800 px portrait, found once. The cascade runs on a 640x360 window of
      * the portrait, as on the frames: same scan scale and the same kind of global histogram (the
