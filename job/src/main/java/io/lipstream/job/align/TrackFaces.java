@@ -122,7 +122,8 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         }
         if (image != null) {
             Optional<FaceBox> raw = rawBox(in, image);
-            if (raw.isPresent()) {
+            if (raw.isPresent()
+                    && Wav2LipBoxes.overlapsFrame(raw.get(), image.width(), image.height())) {
                 padded = Wav2LipBoxes.pad(raw.get(), image.width(), image.height());
             }
         }

@@ -78,7 +78,7 @@ class SegmentAssemblerTest {
             assertEquals(0f, sample);
         }
         // Audio for that range arriving afterwards does not shift the next segment's audio.
-        assembler.offerAudio(ramp(48_000));
+        assembler.offerAudio(ramp(80_000));
         for (long i = 60; i < 101; i++) {
             assembler.offerFrame(frame(i, false));
         }
