@@ -59,6 +59,12 @@ public final class LipSyncRun implements AutoCloseable {
     public static LipSyncRun start(Configuration options, FlinkTarget target, String jobName)
             throws Exception {
         Configuration config = new Configuration(options);
+        if (!config.containsKey("restart-strategy.type")) {
+            // A broken job should fail visibly rather than restart forever on one machine.
+            config.setString("restart-strategy.type", "fixed-delay");
+            config.setString("restart-strategy.fixed-delay.attempts", "3");
+            config.setString("restart-strategy.fixed-delay.delay", "2 s");
+        }
         boolean generated = config.getOptional(InferenceOptions.MODEL).isEmpty();
         if (generated) {
             config.set(InferenceOptions.MODEL, generateIdentityModel().toString());
@@ -131,6 +137,29 @@ public final class LipSyncRun implements AutoCloseable {
     /** True when no model was given and the generated identity model (no lip movement) runs. */
     public boolean generatedModel() {
         return generatedModel;
+    }
+
+    /** Why the job failed (its root cause), once it has ended with a failure. */
+    public java.util.Optional<Throwable> failure() {
+        if (!jobEnded()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            job.getJobExecutionResult().get();
+            return java.util.Optional.empty();
+        } catch (Exception e) {
+            return java.util.Optional.of(
+                            org.apache.flink.util.ExceptionUtils.stripExecutionException(e))
+                    .map(LipSyncRun::rootCause);
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable cause = t;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     /** Whether the job has ended (finished, failed or cancelled). */

@@ -39,6 +39,8 @@ import picocli.CommandLine.Spec;
             "Runs the streaming pipeline end to end: Kafka in, Flink, ONNX Runtime, segments out."
         })
 public final class DubCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DubCommand.class);
+
     @Spec CommandSpec spec;
 
     @Option(
@@ -179,12 +181,15 @@ public final class DubCommand implements Callable<Integer> {
                             });
             progress.done();
             if (ingestFailure.get() != null) {
+                LOG.warn("ingest failed", ingestFailure.get());
                 throw new UserError("ingest failed: " + ingestFailure.get().getMessage());
             }
             if (segments.isEmpty() || !segments.get(segments.size() - 1).getLast()) {
-                throw new IllegalStateException(
+                Throwable cause = run.failure().orElse(null);
+                LOG.error("the job ended before the stream was complete", cause);
+                throw new UserError(
                         "the job ended before the stream was complete: "
-                                + run.job().getJobExecutionResult().handle((r, e) -> e).get());
+                                + (cause == null ? "cancelled" : cause.toString()));
             }
             return segments;
         }

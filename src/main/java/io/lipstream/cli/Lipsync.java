@@ -28,6 +28,9 @@ import picocli.CommandLine.Command;
 public final class Lipsync {
 
     public static void main(String[] args) {
+        // FFmpeg prints every file's layout and encoder chatter at its default level.
+        org.bytedeco.ffmpeg.global.avutil.av_log_set_level(
+                org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR);
         System.exit(run(args));
     }
 

@@ -2,9 +2,13 @@ package io.lipstream.cli;
 
 import java.io.PrintWriter;
 
-/** One status line, rewritten at most twice a second: frames ingested and frames encoded. */
+/**
+ * Frames ingested and frames encoded: one status line rewritten twice a second on a terminal, a new
+ * line every 5 seconds otherwise (logs, pipes).
+ */
 final class Progress {
-    private static final long REFRESH_NANOS = 500_000_000L;
+    private static final boolean TERMINAL = System.console() != null;
+    private static final long REFRESH_NANOS = TERMINAL ? 500_000_000L : 5_000_000_000L;
 
     private final PrintWriter err;
     private final long expectedFrames;
@@ -22,9 +26,11 @@ final class Progress {
         }
         lastShown = now;
         String total = expectedFrames > 0 ? "/" + expectedFrames : "";
-        err.printf(
-                "\r  frames ingested %d%s, lip-synced and encoded %d%s   ",
-                ingested, total, encoded, total);
+        String line =
+                String.format(
+                        "  frames ingested %d%s, lip-synced and encoded %d%s",
+                        ingested, total, encoded, total);
+        err.print(TERMINAL ? "\r" + line + "   " : line + System.lineSeparator());
         err.flush();
     }
 

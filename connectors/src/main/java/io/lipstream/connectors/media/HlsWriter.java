@@ -183,7 +183,7 @@ public final class HlsWriter {
 
     private void writeAtomically(Path target, byte[] data) throws IOException {
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path temp = PublishedFiles.createTemp(dir, "." + target.getFileName(), ".tmp");
         try {
             try (FileChannel channel =
                     FileChannel.open(

@@ -76,7 +76,7 @@ public final class SegmentRemuxer {
         Path folder = out.toAbsolutePath().getParent();
         Files.createDirectories(folder);
         Path joinedTs = Files.createTempFile(folder, ".segments-", ".ts");
-        Path partialMp4 = Files.createTempFile(folder, ".remux-", ".mp4");
+        Path partialMp4 = PublishedFiles.createTemp(folder, ".remux-", ".mp4");
         try {
             long[] segmentEnds = writeConcatenated(orderedTsSegments, joinedTs);
             remux(joinedTs, partialMp4, segmentEnds);

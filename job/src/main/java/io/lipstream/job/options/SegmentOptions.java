@@ -1,5 +1,6 @@
 package io.lipstream.job.options;
 
+import io.lipstream.job.segments.EncoderSettings;
 import io.lipstream.schema.Container;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
@@ -37,8 +38,26 @@ public final class SegmentOptions {
     public static final ConfigOption<String> PRESET =
             ConfigOptions.key("segments.preset")
                     .stringType()
-                    .defaultValue("")
-                    .withDescription("H.264 encoder preset (libx264 names); empty = default.");
+                    .defaultValue(EncoderSettings.DEFAULT_PRESET)
+                    .withDescription(
+                            "H.264 encoder preset (libx264 or NVENC names; libopenh264 has none);"
+                                    + " 'default' keeps the encoder's own.");
+
+    public static final ConfigOption<Integer> VIDEO_BITRATE =
+            ConfigOptions.key("segments.video-bitrate")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "Target video bits per second; 0 aims at quality (libopenh264, which"
+                                    + " needs a target, gets 0.1 bit per pixel per frame).");
+
+    public static final ConfigOption<Boolean> GPU =
+            ConfigOptions.key("segments.gpu")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Encode with NVENC when a GPU encoder is present (falls back to the"
+                                    + " CPU encoder).");
 
     public static final ConfigOption<String> HLS_DIR =
             ConfigOptions.key("segments.hls-dir")
@@ -56,6 +75,8 @@ public final class SegmentOptions {
             Container container,
             int encoderThreads,
             String preset,
+            int videoBitrate,
+            boolean gpu,
             String hlsDir)
             implements java.io.Serializable {
         public static Settings from(ReadableConfig config) {
@@ -65,6 +86,8 @@ public final class SegmentOptions {
                     config.get(CONTAINER),
                     config.get(ENCODER_THREADS),
                     config.get(PRESET),
+                    config.get(VIDEO_BITRATE),
+                    config.get(GPU),
                     config.getOptional(HLS_DIR).orElse(null));
         }
     }

@@ -64,8 +64,9 @@ public final class EncodeSegments
                                 settings.container(),
                                 settings.encoderThreads(),
                                 settings.preset(),
-                                0,
-                                0));
+                                settings.videoBitrate(),
+                                EncoderSettings.DEFAULT_AUDIO_BITRATE,
+                                settings.gpu()));
         limits = new FrameLimits(faces.maxWidth(), faces.maxHeight(), faces.maxBytes());
         var group = getRuntimeContext().getMetricGroup().addGroup("lipsync");
         segments = group.counter("segmentsEncoded");
