@@ -57,8 +57,7 @@ public final class OptionsReference {
         md.append(BEGIN).append('\n');
         md.append("| option | default | meaning |\n| --- | --- | --- |\n");
         for (ConfigOption<?> option : all()) {
-            String def =
-                    option.hasDefaultValue() ? String.valueOf(option.defaultValue()) : "(none)";
+            String def = option.hasDefaultValue() ? format(option.defaultValue()) : "(none)";
             md.append("| `")
                     .append(option.key())
                     .append("` | `")
@@ -69,6 +68,13 @@ public final class OptionsReference {
         }
         md.append(END).append('\n');
         return md.toString();
+    }
+
+    /** Defaults as a user writes them in -D key=value (durations as "2 s", not "PT2S"). */
+    private static String format(Object value) {
+        return value instanceof java.time.Duration d
+                ? org.apache.flink.util.TimeUtils.formatWithHighestUnit(d)
+                : String.valueOf(value);
     }
 
     private static String describe(ConfigOption<?> option) {

@@ -29,6 +29,7 @@ public final class OptionsCommand implements Callable<Integer> {
         String table = OptionsReference.markdown();
         if (readme == null) {
             spec.commandLine().getOut().print(table);
+            spec.commandLine().getOut().flush();
             return 0;
         }
         String text = Files.readString(readme, StandardCharsets.UTF_8);
