@@ -36,6 +36,9 @@ public final class LipSyncRun implements AutoCloseable {
     private final ModelSignature model;
     private final boolean generatedModel;
 
+    /** Checkpoints of an embedded run, deleted on close; null when the user chose the place. */
+    private Path checkpointDir;
+
     private LipSyncRun(
             EmbeddedKafka kafka,
             KafkaSettings kafkaSettings,
@@ -65,6 +68,13 @@ public final class LipSyncRun implements AutoCloseable {
             config.setString("restart-strategy.fixed-delay.attempts", "3");
             config.setString("restart-strategy.fixed-delay.delay", "2 s");
         }
+        Path checkpoints = null;
+        if (target.isEmbedded() && !config.containsKey("execution.checkpointing.dir")) {
+            // Frames in flight outgrow the JobManager's 5 MB in-memory checkpoint limit.
+            checkpoints = Files.createTempDirectory("lipstream-checkpoints");
+            config.setString("execution.checkpointing.storage", "filesystem");
+            config.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+        }
         boolean generated = config.getOptional(InferenceOptions.MODEL).isEmpty();
         if (generated) {
             config.set(InferenceOptions.MODEL, generateIdentityModel().toString());
@@ -84,7 +94,10 @@ public final class LipSyncRun implements AutoCloseable {
                     target.environment(config, config.get(JobOptions.PARALLELISM));
             pipeline.build(env);
             JobClient job = env.executeAsync(jobName);
-            return new LipSyncRun(kafka, kafkaSettings, job, target, signature, generated);
+            LipSyncRun run =
+                    new LipSyncRun(kafka, kafkaSettings, job, target, signature, generated);
+            run.checkpointDir = checkpoints;
+            return run;
         } catch (Exception e) {
             if (kafka != null) {
                 kafka.close();
@@ -178,6 +191,9 @@ public final class LipSyncRun implements AutoCloseable {
         } finally {
             if (kafka != null) {
                 kafka.close();
+            }
+            if (checkpointDir != null) {
+                org.apache.flink.util.FileUtils.deleteDirectoryQuietly(checkpointDir.toFile());
             }
         }
     }
