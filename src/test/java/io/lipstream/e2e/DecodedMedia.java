@@ -66,6 +66,46 @@ record DecodedMedia(
         }
     }
 
+    /**
+     * Peak signal-to-noise ratio of the video frames of {@code b} against {@code a}, frame by frame
+     * in order, over whole BGR frames: {min, mean} in dB.
+     */
+    static double[] psnr(Path a, Path b) throws IOException {
+        try (FFmpegFrameGrabber ga = new FFmpegFrameGrabber(a.toFile());
+                FFmpegFrameGrabber gb = new FFmpegFrameGrabber(b.toFile())) {
+            ga.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24);
+            gb.setPixelFormat(org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24);
+            ga.start();
+            gb.start();
+            double min = Double.POSITIVE_INFINITY;
+            double sum = 0;
+            int frames = 0;
+            Frame fa;
+            Frame fb;
+            while ((fa = ga.grabImage()) != null && (fb = gb.grabImage()) != null) {
+                java.nio.ByteBuffer pa = (java.nio.ByteBuffer) fa.image[0];
+                java.nio.ByteBuffer pb = (java.nio.ByteBuffer) fb.image[0];
+                double squared = 0;
+                long n = 0;
+                for (int y = 0; y < fa.imageHeight; y++) {
+                    for (int x = 0; x < fa.imageWidth * 3; x++) {
+                        int d =
+                                (pa.get(y * fa.imageStride + x) & 0xff)
+                                        - (pb.get(y * fb.imageStride + x) & 0xff);
+                        squared += d * d;
+                        n++;
+                    }
+                }
+                double mse = Math.max(squared / n, 1e-10);
+                double db = 10 * Math.log10(255.0 * 255.0 / mse);
+                min = Math.min(min, db);
+                sum += db;
+                frames++;
+            }
+            return new double[] {min, sum / Math.max(1, frames)};
+        }
+    }
+
     /** Whether the ffprobe command is on the PATH (CI installs Debian's ffmpeg). */
     static boolean ffprobeInstalled() {
         try {

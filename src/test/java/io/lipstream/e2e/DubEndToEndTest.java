@@ -70,6 +70,16 @@ class DubEndToEndTest {
     }
 
     @Test
+    void shouldReproduceTheInputWhenTheModelReturnsTheReferenceFace() throws Exception {
+        // The default model returns the unmasked reference half: only the 96-pixel round trip of
+        // the face and the encodings stand between input and output.
+        double[] psnr = DecodedMedia.psnr(Samples.TALKING_ASTRONAUT_MP4.path(), out);
+        assertTrue(psnr[1] >= 30, "mean PSNR " + psnr[1] + " dB");
+        assertTrue(psnr[0] >= 30, "worst frame PSNR " + psnr[0] + " dB");
+        assertTrue(stderr.contains("(291 lip-synced, 0 passed through)"), stderr);
+    }
+
+    @Test
     void shouldTellTheUserTheDefaultModelDoesNotMoveLips() {
         assertTrue(stderr.contains("does NOT move"), stderr);
         assertTrue(stderr.contains("Flink dashboard: http://127.0.0.1:"), stderr);
