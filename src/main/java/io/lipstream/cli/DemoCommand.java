@@ -3,8 +3,6 @@ package io.lipstream.cli;
 import io.lipstream.app.LipSyncRun;
 import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.connectors.media.Samples;
-import io.lipstream.job.inference.ModelRejectedException;
-import io.lipstream.job.options.InferenceOptions;
 import io.lipstream.job.options.SegmentOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,17 +46,12 @@ public final class DemoCommand implements Callable<Integer> {
     Path out;
 
     @Option(
-            names = "--model",
-            paramLabel = "M.onnx",
-            description =
-                    "A Wav2Lip ONNX export; default: a generated identity model that does NOT move lips.")
-    Path model;
-
-    @Option(
             names = "--seconds",
             defaultValue = "0",
             description = "Stop after this many seconds (0: run until Ctrl-C).")
     long seconds;
+
+    @Mixin ModelOption model;
 
     @Mixin StackOptions stack;
 
@@ -67,18 +60,8 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Configuration config = stack.configuration();
         config.set(SegmentOptions.HLS_DIR, out.toAbsolutePath().toString());
-        if (model != null) {
-            if (!model.toFile().isFile()) {
-                throw new UserError("no such model file: " + model);
-            }
-            config.set(InferenceOptions.MODEL, model.toAbsolutePath().toString());
-        }
-        LipSyncRun run;
-        try {
-            run = LipSyncRun.start(config, stack.target(), "lipsync demo");
-        } catch (ModelRejectedException e) {
-            throw new UserError("model rejected: " + e.getMessage());
-        }
+        model.applyTo(config);
+        LipSyncRun run = stack.start(config, "lipsync demo");
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(stop::countDown, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -6,12 +6,10 @@ import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.connectors.media.MediaProbe;
 import io.lipstream.connectors.media.SegmentCollector;
 import io.lipstream.connectors.media.SegmentRemuxer;
-import io.lipstream.job.inference.ModelRejectedException;
-import io.lipstream.job.options.InferenceOptions;
+import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.job.options.SegmentOptions;
 import io.lipstream.schema.EncodedSegment;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,17 +63,12 @@ public final class DubCommand implements Callable<Integer> {
     Path out;
 
     @Option(
-            names = "--model",
-            paramLabel = "M.onnx",
-            description =
-                    "A Wav2Lip ONNX export; default: a generated identity model that does NOT move lips.")
-    Path model;
-
-    @Option(
             names = "--hls",
             paramLabel = "DIR",
             description = "Also write the stream as HLS under DIR/<streamId>/.")
     Path hls;
+
+    @Mixin ModelOption model;
 
     @Mixin StackOptions stack;
 
@@ -91,23 +84,13 @@ public final class DubCommand implements Callable<Integer> {
             throw new UserError("no audio stream in " + audio);
         }
         Configuration config = stack.configuration();
-        if (model != null) {
-            if (!model.toFile().isFile()) {
-                throw new UserError("no such model file: " + model);
-            }
-            config.set(InferenceOptions.MODEL, model.toAbsolutePath().toString());
-        }
+        model.applyTo(config);
         if (hls != null) {
             config.set(SegmentOptions.HLS_DIR, hls.toAbsolutePath().toString());
         }
         String streamId = "dub-" + UUID.randomUUID().toString().substring(0, 8);
         long started = System.nanoTime();
-        LipSyncRun run;
-        try {
-            run = LipSyncRun.start(config, stack.target(), "lipsync dub " + video.getFileName());
-        } catch (ModelRejectedException e) {
-            throw new UserError("model rejected: " + e.getMessage());
-        }
+        LipSyncRun run = stack.start(config, "lipsync dub " + video.getFileName());
         try (run) {
             err.println("Flink dashboard: " + run.dashboardUrl());
             if (run.generatedModel()) {
@@ -129,7 +112,7 @@ public final class DubCommand implements Callable<Integer> {
             int frames = 0;
             int synced = 0;
             for (EncodedSegment s : segments) {
-                data.add(bytes(s.getData()));
+                data.add(Bytes.of(s.getData()));
                 frames += s.getFrameCount();
                 synced += s.getLipSyncedFrames();
             }
@@ -201,12 +184,5 @@ public final class DubCommand implements Callable<Integer> {
         } catch (MediaException e) {
             throw new UserError(what + ": " + e.getMessage());
         }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer view = buffer.duplicate();
-        byte[] bytes = new byte[view.remaining()];
-        view.get(bytes);
-        return bytes;
     }
 }

@@ -4,8 +4,8 @@ import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.SegmentCollector;
 import io.lipstream.connectors.media.SegmentRemuxer;
+import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.schema.EncodedSegment;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,12 +65,12 @@ public final class ExportCommand implements Callable<Integer> {
         boolean complete = segments.get(segments.size() - 1).getLast();
         if (out.getFileName().toString().toLowerCase().endsWith(".mp4")) {
             List<byte[]> data = new ArrayList<>();
-            segments.forEach(s -> data.add(bytes(s.getData())));
+            segments.forEach(s -> data.add(Bytes.of(s.getData())));
             SegmentRemuxer.toMp4(data, out);
         } else {
             HlsWriter hls = new HlsWriter(out, streamId);
             for (EncodedSegment s : segments) {
-                hls.append(s.getSegmentIndex(), bytes(s.getData()), s.getDurationMicros());
+                hls.append(s.getSegmentIndex(), Bytes.of(s.getData()), s.getDurationMicros());
             }
             if (complete) {
                 hls.end();
@@ -87,12 +87,5 @@ public final class ExportCommand implements Callable<Integer> {
                         complete ? "" : " (stream not ended yet)",
                         out);
         return 0;
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer view = buffer.duplicate();
-        byte[] bytes = new byte[view.remaining()];
-        view.get(bytes);
-        return bytes;
     }
 }

@@ -1,7 +1,9 @@
 package io.lipstream.cli;
 
 import io.lipstream.app.FlinkTarget;
+import io.lipstream.app.LipSyncRun;
 import io.lipstream.connectors.kafka.KafkaOptions;
+import io.lipstream.job.inference.ModelRejectedException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
@@ -47,6 +49,15 @@ final class StackOptions {
             config.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrapServers);
         }
         return config;
+    }
+
+    /** Starts the job on this stack; a model that is not Wav2Lip's is a user error. */
+    LipSyncRun start(Configuration config, String jobName) throws Exception {
+        try {
+            return LipSyncRun.start(config, target(), jobName);
+        } catch (ModelRejectedException e) {
+            throw new UserError("model rejected: " + e.getMessage());
+        }
     }
 
     FlinkTarget target() {

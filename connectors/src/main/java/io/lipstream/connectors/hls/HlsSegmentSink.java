@@ -1,9 +1,9 @@
 package io.lipstream.connectors.hls;
 
 import io.lipstream.connectors.media.HlsWriter;
+import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.schema.EncodedSegment;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,10 +42,10 @@ public final class HlsSegmentSink implements Sink<EncodedSegment> {
         public void write(EncodedSegment segment, Context context) throws IOException {
             HlsWriter hls =
                     streams.computeIfAbsent(segment.getStreamId(), id -> new HlsWriter(root, id));
-            ByteBuffer data = segment.getData().duplicate();
-            byte[] bytes = new byte[data.remaining()];
-            data.get(bytes);
-            hls.append(segment.getSegmentIndex(), bytes, segment.getDurationMicros());
+            hls.append(
+                    segment.getSegmentIndex(),
+                    Bytes.of(segment.getData()),
+                    segment.getDurationMicros());
             if (segment.getLast()) {
                 hls.end();
                 streams.remove(segment.getStreamId());

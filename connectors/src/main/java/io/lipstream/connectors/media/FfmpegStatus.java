@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /** Turns FFmpeg's negative return codes into {@link IOException}s that say which call failed. */
-final class FfmpegStatus {
+public final class FfmpegStatus {
     /** Enough for any av_strerror text (AV_ERROR_MAX_STRING_SIZE is 64). */
     private static final int ERROR_TEXT_BYTES = 256;
 
@@ -20,7 +20,8 @@ final class FfmpegStatus {
         return ret;
     }
 
-    static String text(int ret) {
+    /** FFmpeg's own words for the error code {@code ret}. */
+    public static String text(int ret) {
         byte[] buffer = new byte[ERROR_TEXT_BYTES];
         av_strerror(ret, buffer, buffer.length);
         int end = 0;

@@ -1,5 +1,6 @@
 package io.lipstream.job.align;
 
+import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.job.audio.MalformedAudioException;
 import io.lipstream.job.audio.PcmConverter;
 import io.lipstream.job.audio.Wav2LipAudio;
@@ -8,7 +9,6 @@ import io.lipstream.job.stream.AudioSpan;
 import io.lipstream.job.stream.FaceFrame;
 import io.lipstream.job.stream.MelFacePair;
 import io.lipstream.schema.AudioChunk;
-import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +92,7 @@ public final class AlignAudioToFrames
         }
         float[] mono;
         try {
-            mono = converter(stream, chunk).convert(bytes(chunk.getPcm()));
+            mono = converter(stream, chunk).convert(Bytes.of(chunk.getPcm()));
             if (chunk.getLast()) {
                 float[] tail = converter(stream, chunk).flush();
                 mono = concat(mono, tail);
@@ -254,13 +254,6 @@ public final class AlignAudioToFrames
             converters.values().forEach(PcmConverter::close);
             converters.clear();
         }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer view = buffer.duplicate();
-        byte[] bytes = new byte[view.remaining()];
-        view.get(bytes);
-        return bytes;
     }
 
     private static float[] concat(float[] a, float[] b) {

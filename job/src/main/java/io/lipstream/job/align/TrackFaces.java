@@ -2,6 +2,7 @@ package io.lipstream.job.align;
 
 import io.lipstream.connectors.kafka.DecodeRecords;
 import io.lipstream.connectors.kafka.RawRecord;
+import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.job.faces.BgrImage;
 import io.lipstream.job.faces.BoxSmoother;
@@ -18,7 +19,6 @@ import io.lipstream.job.faces.Wav2LipBoxes;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.stream.FaceFrame;
 import io.lipstream.schema.VideoFrame;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -215,9 +215,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         frame.width = in.getWidth();
         frame.height = in.getHeight();
         frame.codec = in.getCodec();
-        ByteBuffer data = in.getImage().duplicate();
-        frame.image = new byte[data.remaining()];
-        data.get(frame.image);
+        frame.image = Bytes.of(in.getImage());
         frame.last = in.getLast();
         frame.capturedAtMillis = timestamp == null ? System.currentTimeMillis() : timestamp;
         return frame;

@@ -1,12 +1,7 @@
 package io.lipstream.job.segments;
 
-import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
-
 /** Turns FFmpeg's negative return codes into {@link SegmentEncodingException}s. */
 final class FfmpegStatus {
-    /** Enough for any av_strerror text (AV_ERROR_MAX_STRING_SIZE is 64). */
-    private static final int ERROR_TEXT_BYTES = 256;
-
     private FfmpegStatus() {}
 
     /** Returns {@code ret} when it is not an error, else throws saying what {@code call} did. */
@@ -19,12 +14,6 @@ final class FfmpegStatus {
     }
 
     static String text(int ret) {
-        byte[] buffer = new byte[ERROR_TEXT_BYTES];
-        av_strerror(ret, buffer, buffer.length);
-        int end = 0;
-        while (end < buffer.length && buffer[end] != 0) {
-            end++;
-        }
-        return new String(buffer, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+        return io.lipstream.connectors.media.FfmpegStatus.text(ret);
     }
 }
