@@ -70,6 +70,10 @@ public final class DemoCommand implements Callable<Integer> {
                 MediaIngest ingest = new MediaIngest(run.kafkaSettings())) {
             err.println("Flink dashboard: " + run.dashboardUrl());
             run.prometheusUrl().ifPresent(url -> err.println("Prometheus metrics: " + url));
+            err.println(
+                    "Kafka: "
+                            + run.kafkaSettings().bootstrapServers()
+                            + " (lipsync ingest/export --bootstrap-servers this address)");
             if (run.generatedModel()) {
                 err.println(
                         "No --model given: the generated identity model runs; it does NOT move lips"
