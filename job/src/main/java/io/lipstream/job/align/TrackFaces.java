@@ -39,6 +39,7 @@ import org.apache.flink.util.Collector;
  */
 public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, FaceFrame> {
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrackFaces.class);
 
     private final FacesOptions.Settings settings;
     private final int faceSize;
@@ -55,6 +56,9 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     private transient Counter framesWithoutFace;
     private transient Counter undecodable;
     private transient Counter detections;
+    private transient Counter framesOutOfOrder;
+    private transient Counter faceErrors;
+    private transient ValueState<Long> lastFrameIndex;
 
     public TrackFaces(FacesOptions.Settings settings, int faceSize, String sourceTopic) {
         this.settings = settings;
@@ -87,11 +91,22 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         framesWithoutFace = group.counter("framesWithoutFace");
         undecodable = group.counter("framesUndecodable");
         detections = group.counter("faceDetections");
+        framesOutOfOrder = group.counter("framesOutOfOrder");
+        faceErrors = group.counter("faceErrors");
+        lastFrameIndex = rc.getState(new ValueStateDescriptor<>("last-frame-index", Long.class));
     }
 
     @Override
     public void processElement(VideoFrame in, Context ctx, Collector<FaceFrame> out)
             throws Exception {
+        Long last = lastFrameIndex.value();
+        if (last != null && in.getFrameIndex() <= last) {
+            // Smoothing needs frames in order; a repeat or a frame behind the stream is dropped
+            // (the segment stage closes the gap after segments.max-wait).
+            framesOutOfOrder.inc();
+            return;
+        }
+        lastFrameIndex.update(in.getFrameIndex());
         FaceFrame frame = toFaceFrame(in, ctx.timestamp());
         FaceBox padded = null;
         BgrImage image = null;
@@ -121,10 +136,20 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             frame.image = null;
         }
         if (image != null) {
-            Optional<FaceBox> raw = rawBox(in, image);
-            if (raw.isPresent()
-                    && Wav2LipBoxes.overlapsFrame(raw.get(), image.width(), image.height())) {
-                padded = Wav2LipBoxes.pad(raw.get(), image.width(), image.height());
+            try {
+                Optional<FaceBox> raw = rawBox(in, image);
+                if (raw.isPresent()
+                        && Wav2LipBoxes.overlapsFrame(raw.get(), image.width(), image.height())) {
+                    padded = Wav2LipBoxes.pad(raw.get(), image.width(), image.height());
+                }
+            } catch (RuntimeException e) {
+                // A detector failure costs this frame its face, not the stream.
+                faceErrors.inc();
+                LOG.warn(
+                        "stream {} frame {}: face detection failed",
+                        frame.streamId,
+                        frame.frameIndex,
+                        e);
             }
         }
 
@@ -147,6 +172,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             }
             smoother.clear();
             waiting.clear();
+            lastFrameIndex.clear();
             lastDetected.clear();
             framesSinceDetection.clear();
             return;
@@ -200,6 +226,22 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
                 framesWithoutFace.inc();
             }
             out.collect(frame);
+        }
+    }
+
+    /** Crops the frame's face for the model; false (counted) if that fails. */
+    private boolean crop(FaceFrame frame, FaceBox box) {
+        try {
+            BgrImage image =
+                    FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
+            frame.crop = FaceTensors.crop(image, box, faceSize);
+            frame.box = box;
+            frame.faceSize = faceSize;
+            return true;
+        } catch (RuntimeException e) {
+            faceErrors.inc();
+            LOG.warn("stream {} frame {}: face crop failed", frame.streamId, frame.frameIndex, e);
+            return false;
         }
     }
 

@@ -4,6 +4,7 @@ import io.lipstream.job.faces.BgrImage;
 import io.lipstream.job.faces.FacePaster;
 import io.lipstream.job.faces.FrameImages;
 import io.lipstream.job.faces.FrameLimits;
+import io.lipstream.job.faces.ImageDecodeException;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.options.SegmentOptions;
 import io.lipstream.job.stream.AudioSpan;
@@ -30,6 +31,8 @@ import org.apache.flink.util.Collector;
 public final class EncodeSegments
         extends KeyedCoProcessFunction<String, SyncedFace, AudioSpan, EncodedSegment> {
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(EncodeSegments.class);
     private static final int HISTOGRAM_WINDOW = 200;
 
     private final SegmentOptions.Settings settings;
@@ -43,6 +46,7 @@ public final class EncodeSegments
     private transient Counter framesSynced;
     private transient Counter framesPassedThrough;
     private transient Counter framesMissing;
+    private transient Counter segmentsFailed;
     private transient Histogram latencyMs;
     private transient Histogram encodeMs;
 
@@ -74,6 +78,7 @@ public final class EncodeSegments
         framesSynced = group.counter("framesLipSynced");
         framesPassedThrough = group.counter("framesPassedThrough");
         framesMissing = group.counter("framesMissing");
+        segmentsFailed = group.counter("segmentsFailed");
         latencyMs =
                 group.histogram(
                         "frameToSegmentLatencyMs",
@@ -114,7 +119,18 @@ public final class EncodeSegments
         long maxWait = settings.maxWait().toMillis();
         for (SegmentAssembler.ReadySegment ready :
                 state.drain(settings.duration().toNanos() / 1000, now, maxWait)) {
-            out.collect(encode(ctx.getCurrentKey(), ready));
+            try {
+                out.collect(encode(ctx.getCurrentKey(), ready));
+            } catch (SegmentEncodingException e) {
+                // One bad segment (say, a resolution change inside it) must not stop the stream.
+                segmentsFailed.inc();
+                LOG.error(
+                        "stream {}: segment {} (frames {}..) could not be encoded and is skipped",
+                        ctx.getCurrentKey(),
+                        ready.segmentIndex(),
+                        ready.firstFrameIndex(),
+                        e);
+            }
         }
         if (state.done()) {
             assembler.clear();
@@ -196,7 +212,11 @@ public final class EncodeSegments
         if (f.image == null) {
             return null;
         }
-        return FrameImages.decode(f.codec, f.image, f.width, f.height, limits);
+        try {
+            return FrameImages.decode(f.codec, f.image, f.width, f.height, limits);
+        } catch (ImageDecodeException e) {
+            return null; // counted as missing: the frame before it is shown again
+        }
     }
 
     /** A segment whose first frames are missing starts with the first frame it has. */
