@@ -39,6 +39,25 @@ import org.apache.flink.util.Collector;
  */
 public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, FaceFrame> {
     private static final long serialVersionUID = 1L;
+
+    /** Frames held behind a missing one before the gap is given up on: one second at 25 fps. */
+    static final int REORDER_WINDOW = 25;
+
+    /** A frame that arrived ahead of its turn, kept as its contract bytes. */
+    public static final class EarlyFrame {
+        public byte[] record;
+        public Long timestamp;
+        public boolean last;
+
+        public EarlyFrame() {}
+
+        EarlyFrame(byte[] record, Long timestamp, boolean last) {
+            this.record = record;
+            this.timestamp = timestamp;
+            this.last = last;
+        }
+    }
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrackFaces.class);
 
     private final FacesOptions.Settings settings;
@@ -58,7 +77,12 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     private transient Counter detections;
     private transient Counter framesOutOfOrder;
     private transient Counter faceErrors;
-    private transient ValueState<Long> lastFrameIndex;
+    private transient ValueState<Long> nextFrameIndex;
+    private transient ValueState<TreeMap<Long, EarlyFrame>> earlyFrames;
+    private transient Counter framesSkipped;
+
+    /** Set while handling the stream's last frame, so its state is not written back. */
+    private transient boolean streamEnded;
 
     public TrackFaces(FacesOptions.Settings settings, int faceSize, String sourceTopic) {
         this.settings = settings;
@@ -93,21 +117,86 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         detections = group.counter("faceDetections");
         framesOutOfOrder = group.counter("framesOutOfOrder");
         faceErrors = group.counter("faceErrors");
-        lastFrameIndex = rc.getState(new ValueStateDescriptor<>("last-frame-index", Long.class));
+        framesSkipped = group.counter("framesSkipped");
+        nextFrameIndex = rc.getState(new ValueStateDescriptor<>("next-frame-index", Long.class));
+        earlyFrames =
+                rc.getState(
+                        new ValueStateDescriptor<>(
+                                "early-frames",
+                                org.apache.flink.api.common.typeinfo.TypeInformation.of(
+                                        new org.apache.flink.api.common.typeinfo.TypeHint<
+                                                TreeMap<Long, EarlyFrame>>() {})));
     }
 
     @Override
     public void processElement(VideoFrame in, Context ctx, Collector<FaceFrame> out)
             throws Exception {
-        Long last = lastFrameIndex.value();
-        if (last != null && in.getFrameIndex() <= last) {
-            // Smoothing needs frames in order; a repeat or a frame behind the stream is dropped
-            // (the segment stage closes the gap after segments.max-wait).
+        long index = in.getFrameIndex();
+        Long expected = nextFrameIndex.value();
+        long next = expected == null ? index : expected;
+        if (index < next) {
+            // A repeat, or a frame given up on: the segment stage has closed that gap.
             framesOutOfOrder.inc();
             return;
         }
-        lastFrameIndex.update(in.getFrameIndex());
-        FaceFrame frame = toFaceFrame(in, ctx.timestamp());
+        TreeMap<Long, EarlyFrame> early = earlyFrames.value();
+        if (index == next && (early == null || early.isEmpty())) {
+            track(in, ctx.timestamp(), ctx, out);
+            next++;
+        } else {
+            // Smoothing needs frame order: hold frames that arrive ahead of a missing one.
+            if (early == null) {
+                early = new TreeMap<>();
+            }
+            EarlyFrame held = new EarlyFrame(codec.encode(in), ctx.timestamp(), in.getLast());
+            if (early.putIfAbsent(index, held) != null) {
+                framesOutOfOrder.inc();
+            }
+            next = drainInOrder(early, next, ctx, out);
+        }
+        if (streamEnded) {
+            streamEnded = false; // the stream's state was cleared with its last frame
+        } else {
+            nextFrameIndex.update(next);
+        }
+    }
+
+    /**
+     * Tracks the held frames that are next in order. A gap is given up on when more than {@link
+     * #REORDER_WINDOW} frames wait behind it or when the stream's last frame is among them.
+     */
+    private long drainInOrder(
+            TreeMap<Long, EarlyFrame> early, long next, Context ctx, Collector<FaceFrame> out)
+            throws Exception {
+        while (!early.isEmpty()) {
+            EarlyFrame held = early.remove(next);
+            if (held != null) {
+                track(codec.decode(held.record), held.timestamp, ctx, out);
+                next++;
+                if (streamEnded) {
+                    early.clear();
+                    break;
+                }
+                continue;
+            }
+            boolean endWaits = early.values().stream().anyMatch(e -> e.last);
+            if (early.size() <= REORDER_WINDOW && !endWaits) {
+                break;
+            }
+            framesSkipped.inc(early.firstKey() - next);
+            next = early.firstKey();
+        }
+        if (streamEnded || early.isEmpty()) {
+            earlyFrames.clear();
+        } else {
+            earlyFrames.update(early);
+        }
+        return next;
+    }
+
+    private void track(VideoFrame in, Long timestamp, Context ctx, Collector<FaceFrame> out)
+            throws Exception {
+        FaceFrame frame = toFaceFrame(in, timestamp);
         FaceBox padded = null;
         BgrImage image = null;
         try {
@@ -172,7 +261,9 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             }
             smoother.clear();
             waiting.clear();
-            lastFrameIndex.clear();
+            nextFrameIndex.clear();
+            earlyFrames.clear();
+            streamEnded = true;
             lastDetected.clear();
             framesSinceDetection.clear();
             return;

@@ -93,6 +93,27 @@ class TrackFacesTest {
     }
 
     @Test
+    void shouldPutFramesThatArriveOutOfOrderBackInOrder() throws Exception {
+        for (long i : new long[] {0, 2, 1, 4, 3, 5}) {
+            harness.processElement(new StreamRecord<>(frame(i, portrait, i == 5, null), i));
+        }
+        List<FaceFrame> out = harness.extractOutputValues();
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), out.stream().map(f -> f.frameIndex).toList());
+        assertTrue(out.stream().allMatch(FaceFrame::hasFace));
+        assertEquals(0, harness.numKeyedStateEntries());
+    }
+
+    @Test
+    void shouldGiveUpOnALostFrameWhenTheStreamEnds() throws Exception {
+        for (long i : new long[] {0, 1, 3, 4}) {
+            harness.processElement(new StreamRecord<>(frame(i, portrait, i == 4, null), i));
+        }
+        List<FaceFrame> out = harness.extractOutputValues();
+        assertEquals(List.of(0L, 1L, 3L, 4L), out.stream().map(f -> f.frameIndex).toList());
+        assertEquals(0, harness.numKeyedStateEntries());
+    }
+
+    @Test
     void shouldPreferTheUpstreamDetectorsBox() throws Exception {
         var upstream = new io.lipstream.schema.FaceBox(100, 120, 200, 220);
         for (int i = 0; i < 5; i++) {
