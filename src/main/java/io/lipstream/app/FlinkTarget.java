@@ -29,8 +29,9 @@ public final class FlinkTarget {
     private static final Pattern SHIPPED_JARS =
             Pattern.compile(
                     "(lipstream-.*|flink-connector-kafka.*|flink-connector-base.*|kafka-clients.*"
-                            + "|flink-avro.*|avro-1.*|JTransforms.*|JLargeArrays.*|commons-math3.*"
-                            + "|protobuf-java-.*)\\.jar");
+                            + "|flink-avro.*|avro-1.*|jackson-(core|databind|annotations)-.*"
+                            + "|zstd-jni-.*|lz4-java-.*|snappy-java-.*|JTransforms.*|JLargeArrays.*"
+                            + "|commons-math3.*|protobuf-java-.*|pickle-.*)\\.jar");
 
     private final String remoteHost;
     private final int port;
