@@ -11,12 +11,15 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -38,6 +41,10 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * <p>Use with {@code AsyncDataStream.unorderedWait}: the segment stage restores frame order. The
  * async operator checkpoints every pair still in flight and re-invokes this function for it on
  * restore, so a restore loses nothing.
+ *
+ * <p>Each pair is completed exactly once, whichever comes first of its batch, {@link #timeout} or a
+ * failure, so the metrics count each pair once. A pair whose input is malformed (a crop or mel of
+ * the wrong size) passes through as {@link Outcome#MODEL_ERROR} without failing its batch.
  */
 public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair, SyncedFace> {
     private static final long serialVersionUID = 1L;
@@ -47,7 +54,17 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
     /** Samples kept by the latency and batch-size histograms. */
     private static final int HISTOGRAM_WINDOW = 500;
 
-    private static final int MEL_FLOATS = 80 * 16;
+    /** One pair's mel window: Wav2Lip's 80 mel bands by 16 columns. */
+    private static final int MEL_FLOATS = Wav2LipShapes.melValues();
+
+    /** Attempts per batch: the first run and one retry. */
+    private static final int ATTEMPTS = 2;
+
+    /**
+     * How long {@link #close} waits for running batches before giving up on them; the model is only
+     * released once no batch runs any more (closing a session under a run crashes natively).
+     */
+    private static final long CLOSE_WAIT_SECONDS = 30;
 
     private final InferenceOptions.Settings settings;
 
@@ -60,6 +77,11 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
     private transient ScheduledFuture<?> flushTimer;
     private transient AtomicInteger inFlight;
 
+    /**
+     * Pairs not completed yet, by the result future Flink gave (so {@link #timeout} finds them).
+     */
+    private transient Map<ResultFuture<SyncedFace>, Pending> outstanding;
+
     private transient Meter pairsIn;
     private transient Meter pairsOut;
     private transient Histogram batchSize;
@@ -68,6 +90,7 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
     private transient Counter paddedSlots;
     private transient Counter passThrough;
     private transient Counter failedBatches;
+    private transient Counter batchRetries;
     private transient volatile double lastFillRatio;
 
     public BatchedLipSyncInference(InferenceOptions.Settings settings) {
@@ -77,7 +100,12 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         this.settings = settings;
     }
 
-    private record Pending(MelFacePair pair, ResultFuture<SyncedFace> result, long queuedNanos) {}
+    /** A pair waiting for its batch; {@code done} turns true once it is completed. */
+    private record Pending(
+            MelFacePair pair,
+            ResultFuture<SyncedFace> result,
+            long queuedNanos,
+            AtomicBoolean done) {}
 
     @Override
     public void open(OpenContext openContext) {
@@ -94,6 +122,7 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         lock = new Object();
         pending = new ArrayList<>();
         inFlight = new AtomicInteger();
+        outstanding = Collections.synchronizedMap(new IdentityHashMap<>());
         registerMetrics(getRuntimeContext().getMetricGroup().addGroup("lipsync"));
         LOG.info("inference on {} with {}", model.deviceInUse(), model.signature());
     }
@@ -112,9 +141,12 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         paddedSlots = group.counter("paddedSlots");
         passThrough = group.counter("passThrough");
         failedBatches = group.counter("failedBatches");
+        batchRetries = group.counter("batchRetries");
         group.gauge("batchFillRatio", () -> lastFillRatio);
         group.gauge("batchesInFlight", () -> inFlight.get());
-        group.gauge("device", () -> model.deviceInUse());
+        // Read once: the gauge may be polled after close() has released the model.
+        String device = model.deviceInUse();
+        group.gauge("device", () -> device);
     }
 
     @Override
@@ -124,15 +156,18 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
             complete(result, SyncedFace.passThrough(pair.frame, Outcome.NO_FACE));
             return;
         }
+        Pending p = new Pending(pair, result, System.nanoTime(), new AtomicBoolean());
+        outstanding.put(result, p);
         List<Pending> full = null;
         synchronized (lock) {
-            pending.add(new Pending(pair, result, System.nanoTime()));
+            pending.add(p);
             if (pending.size() >= settings.batchSize()) {
                 full = takePending();
             } else if (pending.size() == 1) {
+                List<Pending> partial = pending;
                 flushTimer =
                         flusher.schedule(
-                                this::flushPartial,
+                                () -> flushPartial(partial),
                                 settings.maxWait().toMillis(),
                                 TimeUnit.MILLISECONDS);
             }
@@ -142,15 +177,26 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         }
     }
 
+    /**
+     * Passes the pair through unchanged. Its batch may still run later; the pair is then skipped,
+     * so it is emitted and counted once.
+     */
     @Override
     public void timeout(MelFacePair pair, ResultFuture<SyncedFace> result) {
-        complete(result, SyncedFace.passThrough(pair.frame, Outcome.TIMEOUT));
+        Pending p = outstanding.get(result);
+        if (p != null) {
+            complete(p, SyncedFace.passThrough(pair.frame, Outcome.TIMEOUT));
+        }
     }
 
-    private void flushPartial() {
+    /**
+     * Runs {@code partial} if it is still the batch being gathered: a timer that fires just as a
+     * full batch was taken must not flush the next batch early.
+     */
+    private void flushPartial(List<Pending> partial) {
         List<Pending> batch;
         synchronized (lock) {
-            if (pending.isEmpty()) {
+            if (pending != partial || pending.isEmpty()) {
                 return;
             }
             batch = takePending();
@@ -174,6 +220,13 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
                 () -> {
                     try {
                         runBatch(batch);
+                    } catch (RuntimeException | Error e) {
+                        // Never leave a pair hanging until its timeout: pass the rest through.
+                        LOG.error("batch of {} broke unexpectedly", batch.size(), e);
+                        for (Pending p : batch) {
+                            complete(
+                                    p, SyncedFace.passThrough(p.pair().frame, Outcome.MODEL_ERROR));
+                        }
                     } finally {
                         inFlight.decrementAndGet();
                     }
@@ -182,46 +235,88 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
 
     private void runBatch(List<Pending> batch) {
         long start = System.nanoTime();
+        BatchBuffers b = buffers.get();
+        b.clear();
+        List<Pending> slots = new ArrayList<>(batch.size());
         for (Pending p : batch) {
+            if (p.done().get()) {
+                continue; // timed out while waiting for its batch
+            }
             queueWaitMs.update((start - p.queuedNanos()) / 1_000_000);
+            try {
+                writeInputs(p.pair(), b, slots.size());
+                slots.add(p);
+            } catch (IllegalArgumentException e) {
+                LOG.warn(
+                        "frame {} of stream {} has a malformed model input: {}",
+                        p.pair().frame.frameIndex,
+                        p.pair().frame.streamId,
+                        e.getMessage());
+                complete(p, SyncedFace.passThrough(p.pair().frame, Outcome.MODEL_ERROR));
+            }
         }
-        int n = batch.size();
+        int n = slots.size();
+        if (n == 0) {
+            return;
+        }
         batchSize.update(n);
         lastFillRatio = (double) n / settings.batchSize();
         model.signature()
                 .fixedBatch()
                 .ifPresent(fixed -> paddedSlots.inc((fixed - n % fixed) % fixed));
-        BatchBuffers b = buffers.get();
-        b.clear();
-        for (int i = 0; i < n; i++) {
-            MelFacePair pair = batch.get(i).pair();
-            b.mel.put(i * MEL_FLOATS, pair.mel, 0, MEL_FLOATS);
-            FaceTensors.writeFaceInput(pair.frame.crop, model.faceSize(), b.face, i);
-        }
         Exception failure = null;
-        for (int attempt = 0; attempt < 2; attempt++) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            if (attempt > 1) {
+                batchRetries.inc();
+            }
             try {
                 model.run(b.mel, b.face, n, b.out);
                 failure = null;
                 break;
             } catch (InferenceException | RuntimeException e) {
                 failure = e;
-                LOG.warn("batch of {} failed (attempt {}): {}", n, attempt + 1, e.getMessage());
+                LOG.warn("batch of {} failed (attempt {}): {}", n, attempt, e.getMessage());
             }
         }
         inferenceMs.update((System.nanoTime() - start) / 1_000_000);
         if (failure != null) {
             failedBatches.inc();
-            for (Pending p : batch) {
-                complete(p.result(), SyncedFace.passThrough(p.pair().frame, Outcome.MODEL_ERROR));
+            for (Pending p : slots) {
+                complete(p, SyncedFace.passThrough(p.pair().frame, Outcome.MODEL_ERROR));
             }
             return;
         }
         for (int i = 0; i < n; i++) {
-            Pending p = batch.get(i);
+            Pending p = slots.get(i);
             byte[] face = FaceTensors.readFaceOutput(b.out, model.faceSize(), i);
-            complete(p.result(), new SyncedFace(p.pair().frame, face, Outcome.SYNCED));
+            complete(p, new SyncedFace(p.pair().frame, face, Outcome.SYNCED));
         }
+    }
+
+    /**
+     * Writes one pair into batch slot {@code slot}.
+     *
+     * @throws IllegalArgumentException when the mel window or the crop has the wrong size
+     */
+    private void writeInputs(MelFacePair pair, BatchBuffers b, int slot) {
+        if (pair.mel == null || pair.mel.length != MEL_FLOATS) {
+            throw new IllegalArgumentException(
+                    "expected a mel window of "
+                            + MEL_FLOATS
+                            + " floats, found "
+                            + (pair.mel == null ? "null" : pair.mel.length));
+        }
+        FaceTensors.writeFaceInput(pair.frame.crop, model.faceSize(), b.face, slot);
+        b.mel.put(slot * MEL_FLOATS, pair.mel, 0, MEL_FLOATS);
+    }
+
+    /** Emits {@code face} for a queued pair unless it was already completed. */
+    private void complete(Pending p, SyncedFace face) {
+        if (!p.done().compareAndSet(false, true)) {
+            return;
+        }
+        outstanding.remove(p.result());
+        complete(p.result(), face);
     }
 
     private void complete(ResultFuture<SyncedFace> result, SyncedFace face) {
@@ -232,18 +327,44 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         result.complete(Collections.singleton(face));
     }
 
+    /**
+     * Stops the flush timer, waits for running batches, then releases the model. Pairs still
+     * gathering are dropped: the async operator has them in its checkpoint and re-invokes this
+     * function for them on restore.
+     */
     @Override
     public void close() throws Exception {
-        if (flusher != null) {
-            flusher.shutdownNow();
-        }
-        if (runners != null) {
-            runners.shutdown();
-            runners.awaitTermination(30, TimeUnit.SECONDS);
-        }
-        if (model != null) {
-            SharedModels.release(model);
-            model = null;
+        boolean idle = true;
+        try {
+            if (flusher != null) {
+                flusher.shutdownNow();
+                // A flush already running may still hand a batch to the runners: let it finish
+                // first, so the runners' shutdown below covers that batch too.
+                flusher.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+            if (runners != null) {
+                runners.shutdown();
+                idle = runners.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            if (runners != null) {
+                runners.shutdown();
+            }
+            idle = runners == null || runners.isTerminated();
+            Thread.currentThread().interrupt();
+        } finally {
+            if (model != null) {
+                if (idle) {
+                    SharedModels.release(model);
+                } else {
+                    // Closing the session under a running batch would crash the JVM natively.
+                    LOG.warn(
+                            "a batch still runs after {} s; model {} is not released",
+                            CLOSE_WAIT_SECONDS,
+                            model);
+                }
+                model = null;
+            }
         }
     }
 
