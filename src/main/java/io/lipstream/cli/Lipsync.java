@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code lipsync} command line: dub a file, run the live demo, move media in and out of Kafka,
- * compute Wav2Lip mel windows, and inspect, verify or generate models.
+ * compute Wav2Lip mel windows, inspect, verify or generate models, and benchmark the pipeline.
  *
  * <p>User errors (a missing file, a rejected model) end with one line on stderr and exit code 2,
  * without a stack trace.
@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             MelCommand.class,
             ModelCommand.class,
             OptionsCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Lipsync {

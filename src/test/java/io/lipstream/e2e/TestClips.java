@@ -8,11 +8,11 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 
 /** Short clips cut from the bundled sample, so end-to-end tests stay quick. */
-final class TestClips {
+public final class TestClips {
     private TestClips() {}
 
     /** The first {@code frames} frames of the sample with their audio, as an MP4 in {@code dir}. */
-    static Path firstFrames(Path dir, int frames) throws Exception {
+    public static Path firstFrames(Path dir, int frames) throws Exception {
         Path out = dir.resolve("clip-" + frames + ".mp4");
         try (FFmpegFrameGrabber grabber =
                 new FFmpegFrameGrabber(Samples.TALKING_ASTRONAUT_MP4.path().toFile())) {

@@ -1,0 +1,310 @@
+package io.lipstream.app;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The result of a {@link Benchmark}: bare pairs per second per batch, pipeline frames per second
+ * and latency per stream count, the ratio pipeline / bare at the pipeline's batch size, the
+ * machine, and what the job's metrics say limits the ratio. Renders as JSON ({@link #toJson}) and
+ * as a table ({@link #table}).
+ *
+ * <p>The headline pipeline figure is the stream count with the highest throughput (the pipeline's
+ * capacity on this machine); its latency is reported with it.
+ */
+public final class BenchReport {
+    /**
+     * Inference counts as the limit when on average at least this many batches run at once (one
+     * batch always running, up to measurement noise).
+     */
+    private static final double SATURATED = 0.9;
+
+    private static final String MAX_IN_FLIGHT =
+            io.lipstream.job.options.InferenceOptions.MAX_IN_FLIGHT.key();
+
+    private static final String LATENCY_NOTE =
+            "frame sent to Kafka (record timestamp) to its segment read by a read_committed"
+                    + " consumer; frames are ingested unpaced, so this includes the time a frame"
+                    + " waits in Kafka behind the backlog, plus up to one checkpoint interval"
+                    + " (segments become readable when the checkpoint after them completes)";
+
+    private final String model;
+    private final String video;
+    private final Map<String, Object> machine;
+    private final List<BareInferenceBench.Result> bare;
+    private final int pipelineBatch;
+    private final List<PipelineBench.Result> pipeline;
+    private final Map<String, String> jobOptions;
+
+    BenchReport(
+            String model,
+            String video,
+            Map<String, Object> machine,
+            List<BareInferenceBench.Result> bare,
+            int pipelineBatch,
+            List<PipelineBench.Result> pipeline,
+            Map<String, String> jobOptions) {
+        this.model = model;
+        this.video = video;
+        this.machine = machine;
+        this.bare = List.copyOf(bare);
+        this.pipelineBatch = pipelineBatch;
+        this.pipeline = List.copyOf(pipeline);
+        this.jobOptions = new java.util.TreeMap<>(jobOptions);
+    }
+
+    /** Bare pairs per second at the pipeline's batch size. */
+    public double barePairsPerSecond() {
+        return bare.stream()
+                .filter(r -> r.batch() == pipelineBatch)
+                .findFirst()
+                .orElseThrow()
+                .pairsPerSecond();
+    }
+
+    /** Bare pairs per CPU-second (of this process) at the pipeline's batch size. */
+    public double barePairsPerCpuSecond() {
+        return bare.stream()
+                .filter(r -> r.batch() == pipelineBatch)
+                .findFirst()
+                .orElseThrow()
+                .pairsPerCpuSecond();
+    }
+
+    /** Frames per second of the fastest pipeline run. */
+    public double pipelineFps() {
+        return headline().fps();
+    }
+
+    /** Pipeline frames per second over bare pairs per second at the same batch size. */
+    public double ratio() {
+        return pipelineFps() / barePairsPerSecond();
+    }
+
+    private PipelineBench.Result headline() {
+        return pipeline.stream()
+                .max(Comparator.comparingDouble(PipelineBench.Result::fps))
+                .orElseThrow();
+    }
+
+    public String toJson() {
+        PipelineBench.Result best = headline();
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("model", model);
+        root.put("video", video);
+        root.put("bare_batch", pipelineBatch);
+        root.put("bare_pairs_per_s", barePairsPerSecond());
+        root.put("pipeline_batch", pipelineBatch);
+        root.put("pipeline_streams", best.streams());
+        root.put("pipeline_fps", best.fps());
+        root.put("ratio", ratio());
+        // Per CPU-second of this process: less sensitive to other load on a shared machine.
+        root.put(
+                "ratio_per_cpu_second", best.framesPerCpuSecond() / barePairsPerCpuSecond());
+        root.put("latency_ms", latency(best.latencyMs()));
+        root.put("latency_definition", LATENCY_NOTE);
+        root.put("machine", machine);
+        List<Object> bareRows = new ArrayList<>();
+        for (BareInferenceBench.Result r : bare) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("batch", r.batch());
+            row.put("pairs_per_s", r.pairsPerSecond());
+            row.put("pairs_per_cpu_s", r.pairsPerCpuSecond());
+            row.put("ms_per_run", r.msPerRun());
+            row.put("timed_runs", r.runs());
+            row.put("warm_up_runs", BareInferenceBench.WARM_UP_RUNS);
+            bareRows.add(row);
+        }
+        root.put("bare", bareRows);
+        List<Object> pipelineRows = new ArrayList<>();
+        for (PipelineBench.Result r : pipeline) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("streams", r.streams());
+            row.put("loops_per_stream", r.loops());
+            row.put("frames", r.frames());
+            row.put("fps", r.fps());
+            row.put("steady_state", r.steady());
+            row.put("steady_seconds", r.steadySeconds());
+            row.put("overall_fps", r.overallFps());
+            row.put("latency_ms", latency(r.latencyMs()));
+            row.put("lip_synced_frames", r.lipSynced());
+            row.put("passed_through_frames", r.passedThrough());
+            row.put("process_cpu_busy", r.cpuBusy());
+            row.put("frames_per_cpu_s", r.framesPerCpuSecond());
+            row.put("job_metrics", r.jobMetrics());
+            pipelineRows.add(row);
+        }
+        root.put("pipeline", pipelineRows);
+        root.put("limits", limits(best));
+        root.put("job_options", jobOptions);
+        return JsonText.render(root);
+    }
+
+    public String table() {
+        StringBuilder t = new StringBuilder();
+        t.append(
+                String.format(
+                        Locale.ROOT,
+                        "Model: %s%nMachine: %s cores (%s), device %s, %s intra-op threads;"
+                                + " load average %s before, %s after%n%n",
+                        model,
+                        machine.get("cores"),
+                        machine.get("cpu"),
+                        machine.get("device"),
+                        machine.get("intra_op_threads"),
+                        machine.get("load_average_before"),
+                        machine.get("load_average_after")));
+        t.append("Bare ONNX Runtime (inputs prepared in advance)\n");
+        t.append(" batch   pairs/s  pairs/cpu-s   ms/run  runs\n");
+        for (BareInferenceBench.Result r : bare) {
+            t.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%6d  %8.1f  %11.1f  %7.1f  %4d%n",
+                            r.batch(),
+                            r.pairsPerSecond(),
+                            r.pairsPerCpuSecond(),
+                            r.msPerRun(),
+                            r.runs()));
+        }
+        t.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nPipeline (Kafka in to segments out, batch %d)%n",
+                        pipelineBatch));
+        t.append(
+                " streams  frames  frames/s  frames/cpu-s  overall/s  p50 ms  p95 ms  p99 ms"
+                        + "  synced  cpu busy\n");
+        for (PipelineBench.Result r : pipeline) {
+            t.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%8d  %6d  %8.1f  %12.1f  %9.1f  %6.0f  %6.0f  %6.0f  %6d  %7.0f%%%n",
+                            r.streams(),
+                            r.frames(),
+                            r.fps(),
+                            r.framesPerCpuSecond(),
+                            r.overallFps(),
+                            r.latencyMs().p50(),
+                            r.latencyMs().p95(),
+                            r.latencyMs().p99(),
+                            r.lipSynced(),
+                            r.cpuBusy() * 100));
+        }
+        t.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nRatio pipeline / bare at batch %d: %.2f (%.1f frames/s with %d"
+                                + " stream(s) / %.1f pairs/s); per CPU-second: %.2f%n",
+                        pipelineBatch,
+                        ratio(),
+                        pipelineFps(),
+                        headline().streams(),
+                        barePairsPerSecond(),
+                        headline().framesPerCpuSecond() / barePairsPerCpuSecond()));
+        t.append("Limits: ").append(limits(headline()).get("summary")).append('\n');
+        return t.toString();
+    }
+
+    private static Map<String, Object> latency(Percentiles p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p50", p.p50());
+        m.put("p95", p.p95());
+        m.put("p99", p.p99());
+        m.put("frames", p.count());
+        return m;
+    }
+
+    /**
+     * What the job's own metrics say about the ratio: whether inference ran back to back (then the
+     * other stages only slow it by taking CPU from it) or waited for pairs (then a stage before it
+     * is too slow), and which vertex was busiest.
+     */
+    private Map<String, Object> limits(PipelineBench.Result r) {
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("process_cpu_busy", r.cpuBusy());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> inference =
+                (Map<String, Object>) r.jobMetrics().getOrDefault("inference", Map.of());
+        double batchMean = number(inference.get("batchSize_mean"));
+        double latencyMs = number(inference.get("inferenceLatencyMs_mean"));
+        double fill = batchMean / pipelineBatch;
+        // Little's law: batches per second times seconds per batch = batches running on average.
+        double running = r.fps() / batchMean * latencyMs / 1000;
+        limits.put("mean_batch", batchMean);
+        limits.put("mean_batch_fill", fill);
+        limits.put("mean_batch_latency_ms", latencyMs);
+        limits.put("mean_batches_running", running);
+        limits.put("max_batches_in_flight", jobOptions.getOrDefault(MAX_IN_FLIGHT, "2 (default)"));
+        String busiest = null;
+        double busiestMs = -1;
+        @SuppressWarnings("unchecked")
+        Map<String, Object> vertices =
+                (Map<String, Object>) r.jobMetrics().getOrDefault("vertices", Map.of());
+        for (Map.Entry<String, Object> v : vertices.entrySet()) {
+            @SuppressWarnings("unchecked")
+            double busy = number(((Map<String, Object>) v.getValue()).get("busyTimeMsPerSecond"));
+            if (busy > busiestMs) {
+                busiestMs = busy;
+                busiest = v.getKey();
+            }
+        }
+        limits.put("busiest_task", busiest);
+        limits.put("busiest_task_busy_ms_per_s", busiestMs);
+        limits.put("summary", summary(r, running, fill, latencyMs, busiest, busiestMs));
+        return limits;
+    }
+
+    private String summary(
+            PipelineBench.Result r,
+            double running,
+            double fill,
+            double latencyMs,
+            String busiest,
+            double busiestMs) {
+        if (Double.isNaN(running)) {
+            return "no job metrics were sampled (run too short); see the per-run figures";
+        }
+        String cpu =
+                Double.isNaN(r.cpuBusy())
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "; the whole stack in this JVM used %.0f%% of the %s cores"
+                                        + " (load average %s after the run)",
+                                r.cpuBusy() * 100,
+                                machine.get("cores"),
+                                machine.get("load_average_after"));
+        if (running >= SATURATED) {
+            return String.format(
+                    Locale.ROOT,
+                    "inference is the limit: %.1f batches of %.0f (%.0f%% full) ran at any time on"
+                            + " average, each taking %.0f ms, so ONNX Runtime seldom waited for"
+                            + " pairs; it runs below its bare rate because it shares the cores"
+                            + " with decoding, face tracking, mel, encoding, Kafka, the ingest"
+                            + " client and any other process on the machine%s",
+                    running,
+                    fill * pipelineBatch,
+                    fill * 100,
+                    latencyMs,
+                    cpu);
+        }
+        return String.format(
+                Locale.ROOT,
+                "the stages before inference are the limit: a batch ran only %.0f%% of the time"
+                        + " (batches %.0f%% full); busiest task %s at %.0f ms/s%s",
+                running * 100,
+                fill * 100,
+                busiest,
+                busiestMs,
+                cpu);
+    }
+
+    private static double number(Object value) {
+        return value instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+}

@@ -1,0 +1,290 @@
+package io.lipstream.app;
+
+import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.media.MediaIngest;
+import io.lipstream.connectors.media.MediaProbe;
+import io.lipstream.connectors.media.SegmentCollector;
+import io.lipstream.schema.EncodedSegment;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Throughput and latency of the whole embedded pipeline, Kafka in to segments out: {@code N}
+ * streams of a video are ingested at once as fast as the ingest client goes (not paced), and the
+ * stream's segments are read back as they become readable ({@code read_committed}).
+ *
+ * <p>Throughput is measured in steady state: frames in the segments read after the first one,
+ * over the time from the first segment read to the last (the start-up, JIT and first-shape costs
+ * fall before the first segment). Latency per frame is the time its segment was read minus the
+ * Kafka timestamp of the frame (when the ingest client sent it); with unpaced ingest it includes
+ * the time the frame waited in Kafka behind the backlog.
+ */
+final class PipelineBench {
+    /** Give up on a run after this long (a run of thousands of frames takes minutes on a CPU). */
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
+
+    /**
+     * How often the job's metrics are sampled. The REST API answers from a store its fetcher
+     * refreshes in the background, so a sample shows the job as of the previous refresh.
+     */
+    private static final Duration SAMPLE_PERIOD = Duration.ofSeconds(3);
+
+    /** Samples taken once this share of the expected frames is out no longer show steady state. */
+    private static final double STEADY_UNTIL = 0.9;
+
+    static final String INFERENCE = "BatchedLipSyncInference";
+
+    private static final List<String> TASK_METRICS =
+            List.of("busyTimeMsPerSecond", "backPressuredTimeMsPerSecond", "idleTimeMsPerSecond");
+
+    private static final List<String> INFERENCE_METRICS =
+            List.of(
+                    "batchSize_mean",
+                    "batchFillRatio",
+                    "inferenceLatencyMs_mean",
+                    "queueWaitMs_mean",
+                    "batchesInFlight",
+                    "passThrough");
+
+    /** What one stream count gave. */
+    record Result(
+            int streams,
+            int loops,
+            long frames,
+            double fps,
+            double overallFps,
+            boolean steady,
+            double steadySeconds,
+            Percentiles latencyMs,
+            long lipSynced,
+            long passedThrough,
+            double cpuBusy,
+            double framesPerCpuSecond,
+            Map<String, Object> jobMetrics) {}
+
+    private final LipSyncRun run;
+    private final Path video;
+    private final MediaProbe probe;
+
+    PipelineBench(LipSyncRun run, Path video) {
+        this.run = run;
+        this.video = video;
+        this.probe = MediaProbe.of(video);
+    }
+
+    /** Frames of one pass over the video (from the container; may be off by a few). */
+    long framesPerLoop() {
+        return Math.max(1, probe.frameCountEstimate());
+    }
+
+    Result measure(int streams, int loops) throws Exception {
+        String prefix = "bench-" + streams + "x-" + UUID.randomUUID().toString().substring(0, 6);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            ids.add(prefix + "-" + i);
+        }
+        KafkaSettings kafka = run.kafkaSettings();
+        long expected = (long) streams * loops * framesPerLoop();
+        SegmentLog log = new SegmentLog();
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(2 * streams);
+        AtomicReference<Map<String, Object>> steadyMetrics = new AtomicReference<>(Map.of());
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleWithFixedDelay(
+                () -> {
+                    Map<String, Object> sample = sampleJobMetrics();
+                    if (log.frames() > 0 && log.frames() < expected * STEADY_UNTIL) {
+                        steadyMetrics.set(sample);
+                    }
+                },
+                SAMPLE_PERIOD.toMillis(),
+                SAMPLE_PERIOD.toMillis(),
+                TimeUnit.MILLISECONDS);
+        long startMillis;
+        List<List<EncodedSegment>> collected = new ArrayList<>();
+        try (MediaIngest ingest = new MediaIngest(kafka)) {
+            List<Future<List<EncodedSegment>>> collectors = new ArrayList<>();
+            for (String id : ids) {
+                collectors.add(
+                        pool.submit(
+                                () -> {
+                                    try (SegmentCollector c = new SegmentCollector(kafka)) {
+                                        return c.collect(
+                                                id,
+                                                s -> log.seen(id, s),
+                                                () ->
+                                                        !stop.get()
+                                                                && !run.jobEnded()
+                                                                && System.nanoTime() < deadline);
+                                    }
+                                }));
+            }
+            startMillis = System.currentTimeMillis();
+            List<Future<Long>> ingests = new ArrayList<>();
+            for (String id : ids) {
+                ingests.add(
+                        pool.submit(
+                                () ->
+                                        ingest.ingest(
+                                                new MediaIngest.Request(
+                                                        id, video, null, false, loops, false))));
+            }
+            try {
+                for (Future<Long> f : ingests) {
+                    f.get();
+                }
+                for (Future<List<EncodedSegment>> f : collectors) {
+                    collected.add(f.get());
+                }
+            } finally {
+                stop.set(true);
+            }
+        } finally {
+            sampler.shutdownNow();
+            pool.shutdownNow();
+            pool.awaitTermination(1, TimeUnit.MINUTES);
+            sampler.awaitTermination(1, TimeUnit.MINUTES);
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            checkComplete(ids.get(i), collected.get(i));
+        }
+        Map<String, Long> sent = FrameSendTimes.read(kafka, new HashSet<>(ids));
+        return log.result(streams, loops, startMillis, sent, steadyMetrics.get());
+    }
+
+    private void checkComplete(String stream, List<EncodedSegment> segments) {
+        boolean complete =
+                !segments.isEmpty() && segments.get(segments.size() - 1).getLast();
+        if (!complete) {
+            throw new IllegalStateException(
+                    "stream "
+                            + stream
+                            + " did not complete ("
+                            + segments.size()
+                            + " segments read); job: "
+                            + run.failure().map(Throwable::toString).orElse("running"));
+        }
+    }
+
+    /** Busy and back-pressure time of every vertex, plus the inference operator's metrics. */
+    private Map<String, Object> sampleJobMetrics() {
+        Map<String, Object> sample = new LinkedHashMap<>();
+        try {
+            JobMetricsProbe probe =
+                    new JobMetricsProbe(run.dashboardUrl(), run.job().getJobID().toHexString());
+            Map<String, Object> vertices = new LinkedHashMap<>();
+            for (Map.Entry<String, String> v : probe.vertices().entrySet()) {
+                vertices.put(v.getKey(), probe.subtaskAverages(v.getValue(), TASK_METRICS));
+                if (v.getKey().contains(INFERENCE)) {
+                    String prefix = INFERENCE + ".lipsync.";
+                    Map<String, Object> inference = new LinkedHashMap<>();
+                    probe.subtaskAverages(
+                                    v.getValue(),
+                                    INFERENCE_METRICS.stream().map(m -> prefix + m).toList())
+                            .forEach((k, value) -> inference.put(k.substring(prefix.length()), value));
+                    probe.subtaskZeroValues(v.getValue(), List.of(prefix + "device"))
+                            .forEach((k, value) -> inference.put("device", value));
+                    sample.put("inference", inference);
+                }
+            }
+            sample.put("vertices", vertices);
+        } catch (Exception e) {
+            sample.put("error", e.toString());
+        }
+        return sample;
+    }
+
+    /** The segments read during one measurement, with when they were read. */
+    private static final class SegmentLog {
+        private record Seen(String stream, EncodedSegment segment, long atMillis) {}
+
+        private final List<Seen> seen = new ArrayList<>();
+        private final com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean();
+        private long frames;
+        private long firstCpuNanos = -1;
+        private long lastCpuNanos;
+
+        synchronized long frames() {
+            return frames;
+        }
+
+        synchronized void seen(String stream, EncodedSegment segment) {
+            long cpu = os.getProcessCpuTime();
+            seen.add(new Seen(stream, segment, System.currentTimeMillis()));
+            if (firstCpuNanos < 0) {
+                firstCpuNanos = cpu;
+            }
+            lastCpuNanos = cpu;
+            frames += segment.getFrameCount();
+        }
+
+        synchronized Result result(
+                int streams,
+                int loops,
+                long startMillis,
+                Map<String, Long> sentMillis,
+                Map<String, Object> metrics) {
+            Seen first = seen.get(0);
+            Seen last = seen.get(seen.size() - 1);
+            long total = 0;
+            long synced = 0;
+            List<Long> latencies = new ArrayList<>();
+            for (Seen s : seen) {
+                EncodedSegment seg = s.segment();
+                total += seg.getFrameCount();
+                synced += seg.getLipSyncedFrames();
+                for (int i = 0; i < seg.getFrameCount(); i++) {
+                    Long sent =
+                            sentMillis.get(
+                                    FrameSendTimes.key(s.stream(), seg.getFirstFrameIndex() + i));
+                    if (sent != null) {
+                        latencies.add(s.atMillis() - sent);
+                    }
+                }
+            }
+            double overallSeconds = Math.max(1, last.atMillis() - startMillis) / 1000.0;
+            double overallFps = total / overallSeconds;
+            double steadySeconds = (last.atMillis() - first.atMillis()) / 1000.0;
+            // All segments read at once (a run shorter than a checkpoint): no steady window.
+            boolean steady = steadySeconds > 0;
+            double fps =
+                    steady ? (total - first.segment().getFrameCount()) / steadySeconds : overallFps;
+            int cores = Runtime.getRuntime().availableProcessors();
+            double cpuSeconds = (lastCpuNanos - firstCpuNanos) / 1e9;
+            double cpuBusy = steady ? cpuSeconds / (steadySeconds * cores) : Double.NaN;
+            double perCpuSecond =
+                    steady ? (total - first.segment().getFrameCount()) / cpuSeconds : Double.NaN;
+            return new Result(
+                    streams,
+                    loops,
+                    total,
+                    fps,
+                    overallFps,
+                    steady,
+                    steadySeconds,
+                    Percentiles.of(latencies.stream().mapToLong(Long::longValue).toArray()),
+                    synced,
+                    total - synced,
+                    cpuBusy,
+                    perCpuSecond,
+                    metrics);
+        }
+    }
+}
