@@ -37,7 +37,11 @@ final class BareInferenceBench {
      * wall rate when other processes share the machine.
      */
     record Result(
-            int batch, double pairsPerSecond, double pairsPerCpuSecond, double msPerRun, int runs) {}
+            int batch,
+            double pairsPerSecond,
+            double pairsPerCpuSecond,
+            double msPerRun,
+            int runs) {}
 
     private final Wav2LipModel model;
     private final Duration minTime;

@@ -103,8 +103,7 @@ public final class BenchReport {
         root.put("pipeline_fps", best.fps());
         root.put("ratio", ratio());
         // Per CPU-second of this process: less sensitive to other load on a shared machine.
-        root.put(
-                "ratio_per_cpu_second", best.framesPerCpuSecond() / barePairsPerCpuSecond());
+        root.put("ratio_per_cpu_second", best.framesPerCpuSecond() / barePairsPerCpuSecond());
         root.put("latency_ms", latency(best.latencyMs()));
         root.put("latency_definition", LATENCY_NOTE);
         root.put("machine", machine);

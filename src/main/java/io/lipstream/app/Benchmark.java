@@ -17,12 +17,12 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 
 /**
- * Measures, in one run on one machine, how much of the model's bare speed the whole pipeline
- * keeps: (a) bare ONNX Runtime throughput at several batch sizes on inputs prepared in advance, and
- * (b) the embedded pipeline's throughput (frames per second, Kafka in to segments out) and
+ * Measures, in one run on one machine, how much of the model's bare speed the whole pipeline keeps:
+ * (a) bare ONNX Runtime throughput at several batch sizes on inputs prepared in advance, and (b)
+ * the embedded pipeline's throughput (frames per second, Kafka in to segments out) and
  * frame-to-segment latency for several numbers of concurrent streams, at the batch size used for
- * the ratio. Without a model it measures the synthesized Wav2Lip generator (the real
- * architecture's cost, random weights).
+ * the ratio. Without a model it measures the synthesized Wav2Lip generator (the real architecture's
+ * cost, random weights).
  *
  * <p>Output: a {@link BenchReport} (JSON and a table). Numbers are wall-clock rates of a possibly
  * shared machine: the report carries the load average before and after.

@@ -2,14 +2,10 @@ package io.lipstream.app;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.regex.Pattern;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -103,28 +99,11 @@ public final class FlinkTarget {
         config.set(TaskManagerOptions.HOST, "127.0.0.1");
         config.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
         config.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, slots));
-        if (!config.contains(CheckpointingOptions.CHECKPOINT_STORAGE)) {
-            // The JobManager's memory takes at most 5 MB of state per checkpoint: too little for
-            // the frames EncodeSegments holds while it waits for audio or a segment's end with
-            // several unpaced streams. Checkpoint to local files instead.
-            config.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDirectory());
-        }
         config.setString(
                 "metrics.reporter.prom.factory.class",
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         config.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
         return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
-    }
-
-    private static String checkpointDirectory() {
-        try {
-            Path dir = Files.createTempDirectory("lipstream-checkpoints");
-            dir.toFile().deleteOnExit();
-            return dir.toUri().toString();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a checkpoint folder", e);
-        }
     }
 
     private static String[] shippedJars() {

@@ -19,15 +19,17 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * When each frame of some streams was produced: the Kafka timestamp (producer create time, set when
- * the ingest client sends the frame) of every record of those streams on the video topic, read
- * once the streams are complete.
+ * the ingest client sends the frame) of every record of those streams on the video topic, read once
+ * the streams are complete.
  */
 final class FrameSendTimes {
     private static final Duration POLL = Duration.ofMillis(200);
 
     private FrameSendTimes() {}
 
-    /** {@link #key}(stream, frame index) to epoch milliseconds, for every frame of {@code streams}. */
+    /**
+     * {@link #key}(stream, frame index) to epoch milliseconds, for every frame of {@code streams}.
+     */
     static Map<String, Long> read(KafkaSettings kafka, Set<String> streams) {
         Properties props = new Properties();
         props.put("enable.auto.commit", "false");

@@ -2,10 +2,10 @@ package io.lipstream.app;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,7 +27,8 @@ final class JobMetricsProbe {
             Pattern.compile("\\{\"id\":\"((?:[^\"\\\\]|\\\\.)*)\"([^{}]*)\\}");
     private static final Pattern AVG = Pattern.compile("\"avg\":(-?[0-9.eE+-]+)");
     private static final Pattern VALUE =
-            Pattern.compile("\\{\"id\":\"((?:[^\"\\\\]|\\\\.)*)\",\"value\":\"((?:[^\"\\\\]|\\\\.)*)\"\\}");
+            Pattern.compile(
+                    "\\{\"id\":\"((?:[^\"\\\\]|\\\\.)*)\",\"value\":\"((?:[^\"\\\\]|\\\\.)*)\"\\}");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final String jobUrl;

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -69,11 +70,12 @@ public final class LipSyncRun implements AutoCloseable {
             config.setString("restart-strategy.fixed-delay.delay", "2 s");
         }
         Path checkpoints = null;
-        if (target.isEmbedded() && !config.containsKey("execution.checkpointing.dir")) {
-            // Frames in flight outgrow the JobManager's 5 MB in-memory checkpoint limit.
+        if (target.isEmbedded() && !config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+            // The JobManager's memory takes at most 5 MB of state per checkpoint: too little for
+            // the frames EncodeSegments holds while it waits for audio or a segment's end.
             checkpoints = Files.createTempDirectory("lipstream-checkpoints");
-            config.setString("execution.checkpointing.storage", "filesystem");
-            config.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+            config.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         }
         boolean generated = config.getOptional(InferenceOptions.MODEL).isEmpty();
         if (generated) {

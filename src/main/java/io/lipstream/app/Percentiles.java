@@ -14,8 +14,7 @@ record Percentiles(long count, double p50, double p95, double p99) {
         }
         long[] sorted = samples.clone();
         Arrays.sort(sorted);
-        return new Percentiles(
-                sorted.length, rank(sorted, 50), rank(sorted, 95), rank(sorted, 99));
+        return new Percentiles(sorted.length, rank(sorted, 50), rank(sorted, 95), rank(sorted, 99));
     }
 
     private static double rank(long[] sorted, int percent) {

@@ -27,11 +27,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * streams of a video are ingested at once as fast as the ingest client goes (not paced), and the
  * stream's segments are read back as they become readable ({@code read_committed}).
  *
- * <p>Throughput is measured in steady state: frames in the segments read after the first one,
- * over the time from the first segment read to the last (the start-up, JIT and first-shape costs
- * fall before the first segment). Latency per frame is the time its segment was read minus the
- * Kafka timestamp of the frame (when the ingest client sent it); with unpaced ingest it includes
- * the time the frame waited in Kafka behind the backlog.
+ * <p>Throughput is measured in steady state: frames in the segments read after the first one, over
+ * the time from the first segment read to the last (the start-up, JIT and first-shape costs fall
+ * before the first segment). Latency per frame is the time its segment was read minus the Kafka
+ * timestamp of the frame (when the ingest client sent it); with unpaced ingest it includes the time
+ * the frame waited in Kafka behind the backlog.
  */
 final class PipelineBench {
     /** Give up on a run after this long (a run of thousands of frames takes minutes on a CPU). */
@@ -168,8 +168,7 @@ final class PipelineBench {
     }
 
     private void checkComplete(String stream, List<EncodedSegment> segments) {
-        boolean complete =
-                !segments.isEmpty() && segments.get(segments.size() - 1).getLast();
+        boolean complete = !segments.isEmpty() && segments.get(segments.size() - 1).getLast();
         if (!complete) {
             throw new IllegalStateException(
                     "stream "
@@ -196,7 +195,9 @@ final class PipelineBench {
                     probe.subtaskAverages(
                                     v.getValue(),
                                     INFERENCE_METRICS.stream().map(m -> prefix + m).toList())
-                            .forEach((k, value) -> inference.put(k.substring(prefix.length()), value));
+                            .forEach(
+                                    (k, value) ->
+                                            inference.put(k.substring(prefix.length()), value));
                     probe.subtaskZeroValues(v.getValue(), List.of(prefix + "device"))
                             .forEach((k, value) -> inference.put("device", value));
                     sample.put("inference", inference);

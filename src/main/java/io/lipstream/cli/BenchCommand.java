@@ -90,7 +90,8 @@ public final class BenchCommand implements Callable<Integer> {
             names = "--min-seconds",
             defaultValue = "10",
             paramLabel = "S",
-            description = "Timed seconds per bare batch size at the least (default ${DEFAULT-VALUE}).")
+            description =
+                    "Timed seconds per bare batch size at the least (default ${DEFAULT-VALUE}).")
     double minSeconds;
 
     @Option(

@@ -124,8 +124,7 @@ class DashboardMetricsTest {
      * Waits until the dashboard lists the operator's metrics and every frame has left inference;
      * returns the REST ids by name after {@code lipsync.}.
      */
-    private Map<String, String> awaitInferenceMetrics(LipSyncRun run, String url)
-            throws Exception {
+    private Map<String, String> awaitInferenceMetrics(LipSyncRun run, String url) throws Exception {
         long deadline = System.nanoTime() + METRICS_DEADLINE.toNanos();
         while (true) {
             assertTrue(!run.jobEnded(), "the job ended: " + run.failure());
