@@ -2,10 +2,16 @@ package io.lipstream.app;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
@@ -13,8 +19,9 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Where the job runs: an in-process Flink MiniCluster with its web dashboard bound to 127.0.0.1
- * (the default), or an external cluster reached through its REST endpoint.
+ * Where the job runs: an in-process Flink MiniCluster with its web dashboard bound to 127.0.0.1 and
+ * its checkpoints in a temporary folder (the default), or an external cluster reached through its
+ * REST endpoint, whose own configuration decides where checkpoints go.
  */
 public final class FlinkTarget {
     /** Flink's usual dashboard port; the next free one is taken when it is busy. */
@@ -103,7 +110,41 @@ public final class FlinkTarget {
                 "metrics.reporter.prom.factory.class",
                 "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         config.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
+        if (!config.contains(CheckpointingOptions.CHECKPOINT_STORAGE)
+                && !config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
+            // Flink's default keeps checkpoints in the JobManager's memory and fails any
+            // checkpoint in which one operator's state exceeds 5 MB: the frames buffered for a
+            // few streams do (3 streams of 640x360 at parallelism 1), and each failed checkpoint
+            // fails the job. Files have no such limit.
+            config.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            config.set(
+                    CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                    checkpointFolder().toUri().toString());
+        }
         return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
+    }
+
+    /**
+     * A temporary folder for the embedded run's checkpoints, removed when the JVM exits (Flink
+     * itself deletes each checkpoint once a newer one completes or the job ends).
+     */
+    private static Path checkpointFolder() {
+        try {
+            Path folder = Files.createTempDirectory("lipstream-checkpoints");
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(() -> deleteTree(folder), "delete-checkpoints"));
+            return folder;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a folder for checkpoints", e);
+        }
+    }
+
+    private static void deleteTree(Path folder) {
+        try (Stream<Path> files = Files.walk(folder)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // A temporary folder: what cannot be deleted now is left to the system.
+        }
     }
 
     private static String[] shippedJars() {

@@ -37,9 +37,6 @@ public final class LipSyncRun implements AutoCloseable {
     private final ModelSignature model;
     private final boolean generatedModel;
 
-    /** Checkpoints of an embedded run, deleted on close; null when the user chose the place. */
-    private Path checkpointDir;
-
     private LipSyncRun(
             EmbeddedKafka kafka,
             KafkaSettings kafkaSettings,
@@ -69,13 +66,9 @@ public final class LipSyncRun implements AutoCloseable {
             config.setString("restart-strategy.fixed-delay.attempts", "3");
             config.setString("restart-strategy.fixed-delay.delay", "2 s");
         }
-        Path checkpoints = null;
-        if (target.isEmbedded() && !config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
-            // The JobManager's memory takes at most 5 MB of state per checkpoint: too little for
-            // the frames EncodeSegments holds while it waits for audio or a segment's end.
-            checkpoints = Files.createTempDirectory("lipstream-checkpoints");
-            config.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-            config.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        if (!config.contains(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER)) {
+            // One slow checkpoint (a heavy model on a busy CPU) should not restart a live stream.
+            config.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 3);
         }
         boolean generated = config.getOptional(InferenceOptions.MODEL).isEmpty();
         if (generated) {
@@ -96,10 +89,7 @@ public final class LipSyncRun implements AutoCloseable {
                     target.environment(config, config.get(JobOptions.PARALLELISM));
             pipeline.build(env);
             JobClient job = env.executeAsync(jobName);
-            LipSyncRun run =
-                    new LipSyncRun(kafka, kafkaSettings, job, target, signature, generated);
-            run.checkpointDir = checkpoints;
-            return run;
+            return new LipSyncRun(kafka, kafkaSettings, job, target, signature, generated);
         } catch (Exception e) {
             if (kafka != null) {
                 kafka.close();
@@ -193,9 +183,6 @@ public final class LipSyncRun implements AutoCloseable {
         } finally {
             if (kafka != null) {
                 kafka.close();
-            }
-            if (checkpointDir != null) {
-                org.apache.flink.util.FileUtils.deleteDirectoryQuietly(checkpointDir.toFile());
             }
         }
     }

@@ -3,12 +3,15 @@ package io.lipstream.e2e;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
+import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 
@@ -103,6 +106,40 @@ record DecodedMedia(
                 frames++;
             }
             return new double[] {min, sum / Math.max(1, frames)};
+        }
+    }
+
+    /**
+     * A CRC-32 of every decoded picture (as BGR24), in order: two files with the same list hold the
+     * same pictures, so one was not re-encoded from the other (a lossy re-encode changes pixels).
+     */
+    static List<Long> pictureDigests(Path file) throws IOException {
+        return digests(new FFmpegFrameGrabber(file.toFile()));
+    }
+
+    /** {@link #pictureDigests(Path)} of an in-memory segment. */
+    static List<Long> pictureDigests(byte[] data) throws IOException {
+        return digests(new FFmpegFrameGrabber(new ByteArrayInputStream(data), 0));
+    }
+
+    private static List<Long> digests(FFmpegFrameGrabber grabber) throws IOException {
+        try (grabber) {
+            grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+            grabber.start();
+            List<Long> digests = new ArrayList<>();
+            Frame frame;
+            while ((frame = grabber.grabImage()) != null) {
+                ByteBuffer pixels = (ByteBuffer) frame.image[0];
+                int rowBytes = frame.imageWidth * frame.imageChannels;
+                CRC32 crc = new CRC32();
+                for (int y = 0; y < frame.imageHeight; y++) {
+                    // Row by row: the padding at the end of each row is not picture.
+                    int start = y * frame.imageStride;
+                    crc.update(pixels.duplicate().position(start).limit(start + rowBytes));
+                }
+                digests.add(crc.getValue());
+            }
+            return digests;
         }
     }
 

@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.lipstream.cli.Lipsync;
+import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.MediaProbe;
 import io.lipstream.connectors.media.Samples;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,17 +24,21 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code lipsync dub} on the bundled clip through the real pipeline: in-process Kafka, Flink
  * MiniCluster, ONNX Runtime (the generated identity model) and FFmpeg; the MP4 must have the
- * input's frame count and rate, H.264 video and an audio track, as a player sees it.
+ * input's frame count and rate, H.264 video and an audio track, as a player sees it, and the HLS
+ * folder written on the way ({@code --hls}) must be a finished playlist of segments that each play
+ * alone. This is the suite's one full dub run: checks of its output belong here.
  */
 class DubEndToEndTest {
     @TempDir static Path dir;
     static Path out;
+    static Path hls;
     static String stderr;
     static int exit;
 
     @BeforeAll
     static void dubTheSample() {
         out = dir.resolve("dubbed.mp4");
+        hls = dir.resolve("hls");
         StringWriter err = new StringWriter();
         var cli = Lipsync.commandLine();
         cli.setErr(new PrintWriter(err, true));
@@ -42,6 +51,8 @@ class DubEndToEndTest {
                         Samples.SPEECH_WAV.path().toString(),
                         "--out",
                         out.toString(),
+                        "--hls",
+                        hls.toString(),
                         "--dashboard-port",
                         "18081");
         stderr = err.toString();
@@ -103,5 +114,70 @@ class DubEndToEndTest {
                 Double.parseDouble(audio.get("start_time")),
                 frame,
                 "audio and video start within one frame");
+    }
+
+    @Test
+    void shouldEndTheHlsPlaylistOnceTheStreamHasEnded() throws Exception {
+        assertEquals(0, exit, stderr);
+        Path stream = hlsStreamFolder();
+        List<String> playlist = Files.readAllLines(stream.resolve(HlsWriter.PLAYLIST_NAME));
+        assertEquals("#EXT-X-ENDLIST", playlist.get(playlist.size() - 1), playlist.toString());
+        List<String> listed = playlist.stream().filter(l -> l.endsWith(".ts")).toList();
+        assertTrue(!listed.isEmpty(), "segments listed");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < listed.size(); i++) {
+            expected.add(HlsWriter.segmentName(i));
+        }
+        assertEquals(expected, listed, "segments 0..n, each once");
+        assertEquals(listed, segmentFiles(stream), "every listed segment exists, no others");
+    }
+
+    @Test
+    void shouldWriteHlsSegmentsThatEachPlayAloneWhereFfprobeIsInstalled() throws Exception {
+        assumeTrue(DecodedMedia.ffprobeInstalled(), "ffprobe not installed (CI installs ffmpeg)");
+        assertEquals(0, exit, stderr);
+        MediaProbe input = MediaProbe.of(Samples.TALKING_ASTRONAUT_MP4.path());
+        int inputFrames = DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path()).videoFrames();
+        double frame = (double) input.fpsDen() / input.fpsNum();
+        Path stream = hlsStreamFolder();
+        long frames = 0;
+        for (String name : segmentFiles(stream)) {
+            Path ts = stream.resolve(name);
+            Map<String, String> video = DecodedMedia.ffprobe(ts, "v:0");
+            Map<String, String> audio = DecodedMedia.ffprobe(ts, "a:0");
+            assertEquals("h264", video.get("codec_name"), name);
+            assertEquals(input.fpsNum() + "/" + input.fpsDen(), video.get("r_frame_rate"), name);
+            assertEquals("aac", audio.get("codec_name"), name);
+            assertEquals(
+                    Double.parseDouble(video.get("start_time")),
+                    Double.parseDouble(audio.get("start_time")),
+                    frame,
+                    name + ": audio and video start within one frame");
+            int decoded = Integer.parseInt(video.get("nb_read_frames"));
+            assertTrue(decoded > 0, name + " decodes alone");
+            frames += decoded;
+        }
+        assertEquals(inputFrames, frames, "frames of all segments");
+        Map<String, String> whole =
+                DecodedMedia.ffprobe(stream.resolve(HlsWriter.PLAYLIST_NAME), "v:0");
+        assertEquals(String.valueOf(inputFrames), whole.get("nb_read_frames"), "the playlist");
+    }
+
+    /** The one stream's folder under the HLS root ({@code dub} names the stream itself). */
+    private static Path hlsStreamFolder() throws IOException {
+        try (Stream<Path> folders = Files.list(hls)) {
+            List<Path> streams = folders.filter(Files::isDirectory).toList();
+            assertEquals(1, streams.size(), "one stream folder in " + hls + ": " + streams);
+            return streams.get(0);
+        }
+    }
+
+    private static List<String> segmentFiles(Path stream) throws IOException {
+        try (Stream<Path> files = Files.list(stream)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".ts"))
+                    .sorted()
+                    .toList();
+        }
     }
 }

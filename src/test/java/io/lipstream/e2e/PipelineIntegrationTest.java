@@ -1,11 +1,14 @@
 package io.lipstream.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipstream.app.FlinkTarget;
 import io.lipstream.app.LipSyncRun;
+import io.lipstream.cli.Lipsync;
 import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.connectors.media.SegmentCollector;
 import io.lipstream.connectors.serde.SingleObjectCodec;
@@ -13,11 +16,15 @@ import io.lipstream.schema.AudioChunk;
 import io.lipstream.schema.EncodedSegment;
 import io.lipstream.schema.RejectedRecord;
 import io.lipstream.schema.SampleFormat;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
@@ -26,52 +33,124 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole job on the in-process broker and a MiniCluster: two streams, with garbage and a
  * contract-breaking audio chunk sent first on one of them. The bad records land in the dead-letter
- * topic; both streams come out complete, in order, in segments that each decode alone.
+ * topic; both streams come out complete, in order, in segments that each decode alone; {@code
+ * lipsync export} rebuilds a finished stream from the broker as an MP4 and as HLS without
+ * re-encoding.
  */
 class PipelineIntegrationTest {
     private static final int FRAMES = 60;
+    private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(3);
 
-    @TempDir Path dir;
+    @TempDir static Path dir;
+    static LipSyncRun run;
+    static KafkaSettings kafka;
 
-    @Test
-    void shouldDeliverEveryFrameInOrderAndDeadLetterBadRecords() throws Exception {
+    @BeforeAll
+    static void runTwoStreams() throws Exception {
         Path clip = TestClips.firstFrames(dir, FRAMES);
         Configuration options = new Configuration();
         options.setString("segments.duration", "1 s");
         options.setString("inference.batch-size", "16");
-        try (LipSyncRun run =
-                LipSyncRun.start(options, FlinkTarget.embedded(18181), "pipeline-it")) {
-            KafkaSettings kafka = run.kafkaSettings();
-            sendBadRecords(kafka);
-            try (MediaIngest ingest = new MediaIngest(kafka)) {
-                for (String stream : List.of("a", "b")) {
-                    ingest.ingest(new MediaIngest.Request(stream, clip, null, false, 1, false));
-                }
-            }
+        run = LipSyncRun.start(options, FlinkTarget.embedded(18181), "pipeline-it");
+        kafka = run.kafkaSettings();
+        sendBadRecords(kafka);
+        try (MediaIngest ingest = new MediaIngest(kafka)) {
             for (String stream : List.of("a", "b")) {
-                List<EncodedSegment> segments;
-                try (SegmentCollector collector = new SegmentCollector(kafka)) {
-                    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-                    segments =
-                            collector.collect(
-                                    stream,
-                                    s -> {},
-                                    () -> System.nanoTime() < deadline && !run.jobEnded());
-                }
-                assertStreamComplete(stream, segments);
+                ingest.ingest(new MediaIngest.Request(stream, clip, null, false, 1, false));
             }
-            List<RejectedRecord> rejected = deadLetters(kafka, 3);
-            assertEquals(3, rejected.size(), rejected.toString());
-            assertTrue(
-                    rejected.stream().anyMatch(r -> r.getReason().contains("not a whole number")),
-                    rejected.toString());
         }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (run != null) {
+            run.close();
+        }
+    }
+
+    @Test
+    void shouldDeliverEveryFrameInOrderAndDeadLetterBadRecords() throws Exception {
+        for (String stream : List.of("a", "b")) {
+            assertStreamComplete(stream, collect(stream));
+        }
+        List<RejectedRecord> rejected = deadLetters(kafka, 3);
+        assertEquals(3, rejected.size(), rejected.toString());
+        assertTrue(
+                rejected.stream().anyMatch(r -> r.getReason().contains("not a whole number")),
+                rejected.toString());
+    }
+
+    @Test
+    void shouldExportAFinishedStreamAsMp4AndHlsWithoutReencoding() throws Exception {
+        List<EncodedSegment> segments = collect("b");
+        assertStreamComplete("b", segments);
+        List<Long> pictures = new ArrayList<>();
+        for (EncodedSegment s : segments) {
+            pictures.addAll(DecodedMedia.pictureDigests(bytes(s.getData())));
+        }
+
+        Path mp4 = dir.resolve("b.mp4");
+        assertEquals(0, export("b", mp4));
+        assertEquals(FRAMES, DecodedMedia.of(mp4).videoFrames(), "MP4 frames");
+        assertTrue(new HashSet<>(pictures).size() > 1, "digests see the pictures");
+        assertEquals(pictures, DecodedMedia.pictureDigests(mp4), "MP4 pictures = segments'");
+
+        Path hls = dir.resolve("export-hls");
+        assertEquals(0, export("b", hls));
+        Path folder = hls.resolve("b");
+        List<String> playlist = Files.readAllLines(folder.resolve(HlsWriter.PLAYLIST_NAME));
+        assertEquals("#EXT-X-ENDLIST", playlist.get(playlist.size() - 1), playlist.toString());
+        assertEquals(
+                segments.stream().map(s -> HlsWriter.segmentName(s.getSegmentIndex())).toList(),
+                playlist.stream().filter(l -> l.endsWith(".ts")).toList(),
+                "playlist");
+        for (EncodedSegment s : segments) {
+            assertArrayEquals(
+                    bytes(s.getData()),
+                    Files.readAllBytes(folder.resolve(HlsWriter.segmentName(s.getSegmentIndex()))),
+                    "segment " + s.getSegmentIndex() + ": exported bytes = the topic's");
+        }
+    }
+
+    /** {@code lipsync export} against the run's broker; returns its exit code. */
+    private static int export(String stream, Path out) {
+        StringWriter err = new StringWriter();
+        var cli = Lipsync.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        int exit =
+                cli.execute(
+                        "export",
+                        "--stream",
+                        stream,
+                        "--out",
+                        out.toString(),
+                        "--bootstrap-servers",
+                        kafka.bootstrapServers());
+        assertTrue(err.toString().contains(FRAMES + " frames"), err.toString());
+        return exit;
+    }
+
+    private static List<EncodedSegment> collect(String stream) {
+        try (SegmentCollector collector = new SegmentCollector(kafka)) {
+            long deadline = System.nanoTime() + STREAM_TIMEOUT.toNanos();
+            return collector.collect(
+                    stream, s -> {}, () -> System.nanoTime() < deadline && !run.jobEnded());
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer view = buffer.duplicate();
+        byte[] bytes = new byte[view.remaining()];
+        view.get(bytes);
+        return bytes;
     }
 
     private static void assertStreamComplete(String stream, List<EncodedSegment> segments)
@@ -82,9 +161,7 @@ class PipelineIntegrationTest {
             EncodedSegment s = segments.get(i);
             assertEquals(i, s.getSegmentIndex());
             assertEquals(nextFrame, s.getFirstFrameIndex(), "segments follow each other");
-            byte[] data = new byte[s.getData().remaining()];
-            s.getData().duplicate().get(data);
-            DecodedMedia alone = DecodedMedia.of(data);
+            DecodedMedia alone = DecodedMedia.of(bytes(s.getData()));
             assertEquals(s.getFrameCount(), alone.videoFrames(), "segment " + i + " decodes alone");
             assertTrue(alone.hasAudio(), "segment " + i + " has audio");
             assertEquals(s.getFrameCount(), s.getLipSyncedFrames() + s.getPassedThroughFrames());
