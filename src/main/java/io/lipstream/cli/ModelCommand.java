@@ -5,16 +5,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code lipsync model}: inspect, verify or generate Wav2Lip ONNX models. */
+/** {@code lipsync model}: inspect, verify, generate or import Wav2Lip ONNX models. */
 @Command(
         name = "model",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Inspect, verify or generate Wav2Lip ONNX models.",
+        description = "Inspect, verify, generate or import Wav2Lip ONNX models.",
         subcommands = {
             ModelInspectCommand.class,
             ModelVerifyCommand.class,
-            ModelSynthCommand.class
+            ModelSynthCommand.class,
+            ModelImportCommand.class
         })
 public final class ModelCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -22,6 +23,6 @@ public final class ModelCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(
-                spec.commandLine(), "Missing subcommand: inspect, verify or synth");
+                spec.commandLine(), "Missing subcommand: inspect, verify, synth or import");
     }
 }

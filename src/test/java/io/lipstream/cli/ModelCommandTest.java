@@ -191,7 +191,7 @@ class ModelCommandTest {
 
     @Test
     void shouldOfferHelpOnEveryModelCommand() {
-        for (String sub : new String[] {"inspect", "verify", "synth"}) {
+        for (String sub : new String[] {"inspect", "verify", "synth", "import"}) {
             Run r = lipsync("model", sub, "--help");
             assertEquals(0, r.exit());
             assertTrue(r.out().startsWith("Usage: lipsync model " + sub), r.out());

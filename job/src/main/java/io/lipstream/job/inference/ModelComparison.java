@@ -109,8 +109,8 @@ public final class ModelComparison {
         }
     }
 
-    private static void fillRandom(
-            FloatBuffer mel, FloatBuffer face, int pairs, int size, long seed) {
+    /** Fills {@code mel} and {@code face} with the seeded random pairs {@link #compare} uses. */
+    static void fillRandom(FloatBuffer mel, FloatBuffer face, int pairs, int size, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < mel.capacity(); i++) {
             mel.put(i, (float) random.nextDouble(-MEL_ABS_MAX, MEL_ABS_MAX));

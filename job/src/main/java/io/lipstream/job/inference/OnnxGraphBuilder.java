@@ -18,10 +18,10 @@ import java.util.Objects;
  * encoded by its field numbers in onnx.proto with protobuf-java's {@link CodedOutputStream}.
  *
  * <p>Covers what the generated models need: nodes with int, ints, float and tensor attributes;
- * float32 and int64 initializers stored as little-endian {@code raw_data}; float32 graph inputs and
- * outputs with static or symbolic ({@code dim_param}) dimensions. The model declares {@link
- * #IR_VERSION} and the default-domain {@link #OPSET}. Each message's size is computed before it is
- * written, so the graph streams to disk without being assembled in memory a second time.
+ * float32, float16 and int64 initializers stored as little-endian {@code raw_data}; float32 graph
+ * inputs and outputs with static or symbolic ({@code dim_param}) dimensions. The model declares
+ * {@link #IR_VERSION} and the default-domain {@link #OPSET}. Each message's size is computed before
+ * it is written, so the graph streams to disk without being assembled in memory a second time.
  *
  * <p>Not thread-safe; build one graph per instance.
  */
@@ -35,6 +35,7 @@ public final class OnnxGraphBuilder {
     // onnx.proto: TensorProto.DataType
     static final int DATA_TYPE_FLOAT = 1;
     static final int DATA_TYPE_INT64 = 7;
+    static final int DATA_TYPE_FLOAT16 = 10;
 
     // onnx.proto: AttributeProto.AttributeType
     private static final int ATTRIBUTE_FLOAT = 1;
@@ -228,6 +229,22 @@ public final class OnnxGraphBuilder {
         return this;
     }
 
+    /**
+     * Adds a float16 initializer: {@code values} rounded to IEEE half precision (nearest, ties to
+     * even; see {@link Float16}). Counted as parameters.
+     */
+    public OnnxGraphBuilder float16Initializer(String name, long[] dims, float[] values) {
+        checkElementCount(name, dims, values.length);
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Short.BYTES);
+        raw.order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            raw.putShort(Float16.fromFloat(v));
+        }
+        initializers.add(tensor(name, dims, DATA_TYPE_FLOAT16, raw.array()));
+        floatParameters += values.length;
+        return this;
+    }
+
     /** Adds an int64 initializer (shape or index constants; not counted as parameters). */
     public OnnxGraphBuilder int64Initializer(String name, long[] dims, long[] values) {
         checkElementCount(name, dims, values.length);
@@ -284,7 +301,7 @@ public final class OnnxGraphBuilder {
         return name;
     }
 
-    /** Number of float32 values held in initializers so far. */
+    /** Number of floating-point (float32 and float16) values held in initializers so far. */
     public long floatParameterCount() {
         return floatParameters;
     }

@@ -1,8 +1,5 @@
 package io.lipstream.job.inference;
 
-import static io.lipstream.job.inference.OnnxGraphBuilder.intsAttr;
-
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -36,21 +33,16 @@ final class RandomWeightLayers implements Wav2LipArchitecture.Layers {
     /** Shrinks the output conv so the sigmoid's logits stay about ±1.5 rms (see above). */
     static final double OUTPUT_GAIN = 0.25;
 
-    private static final int CHANNEL_AXIS = 1;
-
-    private final OnnxGraphBuilder graph;
+    private final ConvNodes nodes;
     private final SplittableRandom random;
-    private int layer;
-    private int value;
 
     RandomWeightLayers(OnnxGraphBuilder graph, long seed) {
-        this.graph = graph;
+        this.nodes = new ConvNodes(graph, ConvNodes.Precision.FLOAT32);
         this.random = new SplittableRandom(seed);
     }
 
     @Override
     public String conv(String input, Wav2LipArchitecture.Conv c) {
-        String prefix = "layer" + layer++;
         double fanIn =
                 c.transposed()
                         ? (double) c.cin() * c.kernel() * c.kernel() / (c.strideH() * c.strideW())
@@ -64,63 +56,17 @@ final class RandomWeightLayers implements Wav2LipArchitecture.Layers {
         if (c.batchNorm()) {
             fold(c, weight, bias, BatchNorm.initial(c.cout(), c.residual() ? RESIDUAL_SCALE : 1.0));
         }
-        long k = c.kernel();
-        long[] weightDims =
-                c.transposed()
-                        ? new long[] {c.cin(), c.cout(), k, k} // ConvTranspose: [C_in, C_out, k, k]
-                        : new long[] {c.cout(), c.cin(), k, k}; // Conv: [C_out, C_in, k, k]
-        graph.floatInitializer(prefix + ".weight", weightDims, weight);
-        graph.floatInitializer(prefix + ".bias", new long[] {c.cout()}, bias);
-        String convOut = prefix + (c.transposed() ? ".conv_transpose" : ".conv");
-        List<String> inputs = List.of(input, prefix + ".weight", prefix + ".bias");
-        long p = c.padding();
-        if (c.transposed()) {
-            graph.node(
-                    "ConvTranspose",
-                    inputs,
-                    List.of(convOut),
-                    intsAttr("kernel_shape", k, k),
-                    intsAttr("strides", c.strideH(), c.strideW()),
-                    intsAttr("pads", p, p, p, p),
-                    intsAttr("output_padding", c.outputPadding(), c.outputPadding()));
-        } else {
-            graph.node(
-                    "Conv",
-                    inputs,
-                    List.of(convOut),
-                    intsAttr("kernel_shape", k, k),
-                    intsAttr("strides", c.strideH(), c.strideW()),
-                    intsAttr("pads", p, p, p, p));
-        }
-        String x = convOut;
-        if (c.residual()) {
-            x = prefix + ".residual";
-            graph.node("Add", List.of(convOut, input), List.of(x));
-        }
-        if (c.relu()) {
-            String relu = prefix + ".relu";
-            graph.node("Relu", List.of(x), List.of(relu));
-            x = relu;
-        }
-        return x;
+        return nodes.conv(input, c, weight, bias);
     }
 
     @Override
     public String concat(String first, String second) {
-        String out = "concat" + value++;
-        graph.node(
-                "Concat",
-                List.of(first, second),
-                List.of(out),
-                OnnxGraphBuilder.intAttr("axis", CHANNEL_AXIS));
-        return out;
+        return nodes.concat(first, second);
     }
 
     @Override
     public String sigmoid(String input) {
-        String out = "sigmoid" + value++;
-        graph.node("Sigmoid", List.of(input), List.of(out));
-        return out;
+        return nodes.sigmoid(input);
     }
 
     /** An eval-mode BatchNorm2d's per-channel scale, shift and running statistics. */

@@ -57,6 +57,15 @@ final class Wav2LipArchitecture {
         }
     }
 
+    /**
+     * A conv with the module path that holds its parameters in the published checkpoints, for
+     * example {@code face_encoder_blocks.1.0} ({@code Conv2d}/{@code Conv2dTranspose} blocks keep
+     * the conv at {@code <path>.conv_block.0} and BatchNorm at {@code <path>.conv_block.1}) or
+     * {@code output_block.1} (the plain last conv, parameters at {@code <path>.weight} and {@code
+     * <path>.bias}). Rudrabha/Wav2Lip and PaddleGAN use the same paths.
+     */
+    record Module(String path, Conv conv) {}
+
     /** Receives the layers in forward order; each method returns the name of its result. */
     interface Layers {
         String conv(String input, Conv conv);
@@ -139,6 +148,33 @@ final class Wav2LipArchitecture {
             x = layers.conv(x, c);
         }
         return layers.sigmoid(x);
+    }
+
+    /**
+     * Every conv with its module path, in the order {@link #forward} emits them: the audio encoder
+     * ({@code audio_encoder.i}), the face encoder ({@code face_encoder_blocks.b.i}), the decoder
+     * ({@code face_decoder_blocks.b.i}) and the output block ({@code output_block.0}, {@code
+     * output_block.1}).
+     */
+    static List<Module> modules() {
+        List<Module> modules = new java.util.ArrayList<>();
+        for (int i = 0; i < AUDIO_ENCODER.size(); i++) {
+            modules.add(new Module("audio_encoder." + i, AUDIO_ENCODER.get(i)));
+        }
+        addBlocks(modules, "face_encoder_blocks", FACE_ENCODER);
+        addBlocks(modules, "face_decoder_blocks", FACE_DECODER);
+        for (int i = 0; i < OUTPUT_BLOCK.size(); i++) {
+            modules.add(new Module("output_block." + i, OUTPUT_BLOCK.get(i)));
+        }
+        return List.copyOf(modules);
+    }
+
+    private static void addBlocks(List<Module> into, String name, List<List<Conv>> blocks) {
+        for (int b = 0; b < blocks.size(); b++) {
+            for (int i = 0; i < blocks.get(b).size(); i++) {
+                into.add(new Module(name + "." + b + "." + i, blocks.get(b).get(i)));
+            }
+        }
     }
 
     /** PyTorch's parameter count of the generator (BatchNorm unfolded): 36,298,035. */
