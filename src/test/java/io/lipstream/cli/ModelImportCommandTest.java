@@ -37,10 +37,16 @@ class ModelImportCommandTest {
                         "--check-pairs",
                         "1");
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("PaddlePaddle names (PaddleGAN): 302 parameter tensors"), r.out());
-        assertTrue(r.out().contains("skipped 1 entries that are not tensors: StructuredToParameterName@@"), r.out());
+        assertTrue(
+                r.out().contains("PaddlePaddle names (PaddleGAN): 302 parameter tensors"), r.out());
+        assertTrue(
+                r.out()
+                        .contains(
+                                "skipped 1 entries that are not tensors: StructuredToParameterName@@"),
+                r.out());
         assertTrue(r.out().contains("batch fixed at 128, float32 weights"), r.out());
-        assertTrue(r.out().matches("(?s).*checked   largest absolute difference .* PASS.*"), r.out());
+        assertTrue(
+                r.out().matches("(?s).*checked   largest absolute difference .* PASS.*"), r.out());
 
         Run inspect = lipsync("model", "inspect", onnx.toString());
         assertEquals(0, inspect.exit(), inspect.err());
@@ -55,27 +61,38 @@ class ModelImportCommandTest {
         Path onnx = dir.resolve("wrong.onnx");
         Run r = lipsync("model", "import", pth.toString(), "--out", onnx.toString());
         assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("does not match the Wav2Lip generator"), r.err());
         assertTrue(
-                r.err().contains("does not match the Wav2Lip generator"), r.err());
-        assertTrue(
-                r.err().contains(
+                r.err()
+                        .contains(
                                 "  wrong shape: face_decoder_blocks.2.0.conv_block.0.weight is"
                                         + " [512, 1024, 3, 3], expected [1024, 512, 3, 3]"),
                 r.err());
-        assertTrue(
-                r.err().contains("  unexpected: audio_encoder.13.conv_block.0.weight"), r.err());
+        assertTrue(r.err().contains("  unexpected: audio_encoder.13.conv_block.0.weight"), r.err());
         assertFalse(Files.exists(onnx));
     }
 
     @Test
     void shouldExitTwoForAFileThatIsNotACheckpoint() throws Exception {
         Path text = Files.writeString(dir.resolve("notes.pth"), "not a checkpoint");
-        Run r = lipsync("model", "import", text.toString(), "--out", dir.resolve("m.onnx").toString());
+        Run r =
+                lipsync(
+                        "model",
+                        "import",
+                        text.toString(),
+                        "--out",
+                        dir.resolve("m.onnx").toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("is neither a zip archive nor a pickle"), r.err());
 
         Path missing = dir.resolve("missing.pth");
-        r = lipsync("model", "import", missing.toString(), "--out", dir.resolve("m.onnx").toString());
+        r =
+                lipsync(
+                        "model",
+                        "import",
+                        missing.toString(),
+                        "--out",
+                        dir.resolve("m.onnx").toString());
         assertEquals(2, r.exit());
         assertEquals("lipsync: checkpoint not found: " + missing, r.err().strip());
     }
