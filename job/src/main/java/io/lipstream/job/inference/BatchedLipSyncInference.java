@@ -16,11 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -33,10 +33,12 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
  * The rich async operator that runs Wav2Lip: gathers pairs from all streams of its subtask into
- * batches of {@code inference.batch-size}, runs one ONNX Runtime call per batch on a worker thread
- * (never on the task thread), and completes each pair with its generated face. A partial batch runs
- * after {@code inference.max-wait}. A failed batch is retried once, then its frames pass through
- * unchanged (counted); frames without a face pass through at once.
+ * batches of {@code inference.batch-size}, runs one ONNX Runtime call per batch on one of {@code
+ * inference.max-in-flight} runner threads (never on the task thread), and completes each pair with
+ * its generated face. A free runner takes a full batch at once, or a partial one once its oldest
+ * pair has waited {@code inference.max-wait}; while every runner is busy, pairs keep gathering into
+ * the next batch (see {@link BatchQueue}). A failed batch is retried once, then its frames pass
+ * through unchanged (counted); frames without a face pass through at once.
  *
  * <p>Use with {@code AsyncDataStream.unorderedWait}: the segment stage restores frame order. The
  * async operator checkpoints every pair still in flight and re-invokes this function for it on
@@ -70,11 +72,14 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
 
     private transient Wav2LipModel model;
     private transient ExecutorService runners;
-    private transient ScheduledExecutorService flusher;
     private transient ThreadLocal<BatchBuffers> buffers;
-    private transient Object lock;
-    private transient List<Pending> pending;
-    private transient ScheduledFuture<?> flushTimer;
+
+    /** Guards {@link #queue}; runners wait on {@link #changed} for a batch to be ready. */
+    private transient ReentrantLock lock;
+
+    private transient Condition changed;
+    private transient BatchQueue<Pending> queue;
+    private transient boolean closing;
     private transient AtomicInteger inFlight;
 
     /**
@@ -114,16 +119,19 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
                         Path.of(settings.model()),
                         InferenceDevice.parse(settings.device()).withFp16(settings.fp16()),
                         settings.intraOpThreads());
-        runners = Executors.newFixedThreadPool(settings.maxInFlight(), named("lipsync-inference"));
-        flusher = Executors.newSingleThreadScheduledExecutor(named("lipsync-batch-flush"));
         buffers =
                 ThreadLocal.withInitial(
                         () -> new BatchBuffers(settings.batchSize(), model.faceSize()));
-        lock = new Object();
-        pending = new ArrayList<>();
+        lock = new ReentrantLock();
+        changed = lock.newCondition();
+        queue = new BatchQueue<>(settings.batchSize(), settings.maxWait());
         inFlight = new AtomicInteger();
         outstanding = Collections.synchronizedMap(new IdentityHashMap<>());
         registerMetrics(getRuntimeContext().getMetricGroup().addGroup("lipsync"));
+        runners = Executors.newFixedThreadPool(settings.maxInFlight(), named("lipsync-inference"));
+        for (int i = 0; i < settings.maxInFlight(); i++) {
+            runners.execute(this::runBatches);
+        }
         LOG.info("inference on {} with {}", model.deviceInUse(), model.signature());
     }
 
@@ -156,24 +164,18 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
             complete(result, SyncedFace.passThrough(pair.frame, Outcome.NO_FACE));
             return;
         }
-        Pending p = new Pending(pair, result, System.nanoTime(), new AtomicBoolean());
+        long now = System.nanoTime();
+        Pending p = new Pending(pair, result, now, new AtomicBoolean());
         outstanding.put(result, p);
-        List<Pending> full = null;
-        synchronized (lock) {
-            pending.add(p);
-            if (pending.size() >= settings.batchSize()) {
-                full = takePending();
-            } else if (pending.size() == 1) {
-                List<Pending> partial = pending;
-                flushTimer =
-                        flusher.schedule(
-                                () -> flushPartial(partial),
-                                settings.maxWait().toMillis(),
-                                TimeUnit.MILLISECONDS);
+        lock.lock();
+        try {
+            queue.add(p, now);
+            // Readiness changes only when the first pair starts the clock or a batch fills.
+            if (queue.size() == 1 || queue.size() >= settings.batchSize()) {
+                changed.signalAll();
             }
-        }
-        if (full != null) {
-            submit(full);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -189,48 +191,43 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         }
     }
 
-    /**
-     * Runs {@code partial} if it is still the batch being gathered: a timer that fires just as a
-     * full batch was taken must not flush the next batch early.
-     */
-    private void flushPartial(List<Pending> partial) {
-        List<Pending> batch;
-        synchronized (lock) {
-            if (pending != partial || pending.isEmpty()) {
-                return;
-            }
-            batch = takePending();
-        }
-        submit(batch);
-    }
-
-    private List<Pending> takePending() {
-        List<Pending> batch = pending;
-        pending = new ArrayList<>(settings.batchSize());
-        if (flushTimer != null) {
-            flushTimer.cancel(false);
-            flushTimer = null;
-        }
-        return batch;
-    }
-
-    private void submit(List<Pending> batch) {
-        inFlight.incrementAndGet();
-        runners.execute(
-                () -> {
-                    try {
-                        runBatch(batch);
-                    } catch (RuntimeException | Error e) {
-                        // Never leave a pair hanging until its timeout: pass the rest through.
-                        LOG.error("batch of {} broke unexpectedly", batch.size(), e);
-                        for (Pending p : batch) {
-                            complete(
-                                    p, SyncedFace.passThrough(p.pair().frame, Outcome.MODEL_ERROR));
-                        }
-                    } finally {
-                        inFlight.decrementAndGet();
+    /** A runner: takes each batch once it is ready, runs it, until {@link #close}. */
+    private void runBatches() {
+        while (true) {
+            List<Pending> batch;
+            lock.lock();
+            try {
+                long wait;
+                while (!closing && (wait = queue.nanosUntilReady(System.nanoTime())) > 0) {
+                    if (wait == Long.MAX_VALUE) {
+                        changed.await();
+                    } else {
+                        changed.awaitNanos(wait);
                     }
-                });
+                }
+                if (closing) {
+                    return;
+                }
+                batch = queue.take();
+                inFlight.incrementAndGet();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                runBatch(batch);
+            } catch (RuntimeException | Error e) {
+                // Never leave a pair hanging until its timeout: pass the rest through.
+                LOG.error("batch of {} broke unexpectedly", batch.size(), e);
+                for (Pending p : batch) {
+                    complete(p, SyncedFace.passThrough(p.pair().frame, Outcome.MODEL_ERROR));
+                }
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
     }
 
     private void runBatch(List<Pending> batch) {
@@ -328,7 +325,7 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
     }
 
     /**
-     * Stops the flush timer, waits for running batches, then releases the model. Pairs still
+     * Stops the runners once their running batches end, then releases the model. Pairs still
      * gathering are dropped: the async operator has them in its checkpoint and re-invokes this
      * function for them on restore.
      */
@@ -336,21 +333,19 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
     public void close() throws Exception {
         boolean idle = true;
         try {
-            if (flusher != null) {
-                flusher.shutdownNow();
-                // A flush already running may still hand a batch to the runners: let it finish
-                // first, so the runners' shutdown below covers that batch too.
-                flusher.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
-            }
             if (runners != null) {
+                lock.lock();
+                try {
+                    closing = true;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
                 runners.shutdown();
                 idle = runners.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
-            if (runners != null) {
-                runners.shutdown();
-            }
-            idle = runners == null || runners.isTerminated();
+            idle = runners.isTerminated();
             Thread.currentThread().interrupt();
         } finally {
             if (model != null) {
