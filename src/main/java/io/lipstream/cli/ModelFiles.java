@@ -12,6 +12,25 @@ final class ModelFiles {
     private ModelFiles() {}
 
     /** Fails with a {@link UserError} unless {@code file} is a readable regular file. */
+    /** The {@code --batch} value that asks for a dynamic batch dimension. */
+    static final String DYNAMIC_BATCH = "dynamic";
+
+    /** Parses {@code --batch}: a positive size, or null for {@value #DYNAMIC_BATCH}. */
+    static Integer parseBatch(String value) {
+        if (value.trim().equalsIgnoreCase(DYNAMIC_BATCH)) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UserError("--batch must be a positive number or 'dynamic', got '" + value + "'");
+    }
+
     static void requireReadable(Path file, String what) {
         if (!Files.exists(file)) {
             throw new UserError(what + " not found: " + file);

@@ -34,7 +34,6 @@ import picocli.CommandLine.Spec;
             "checkpoint; it is kept only within the tolerance. Exit code 2 when refused."
         })
 final class ModelImportCommand implements Callable<Integer> {
-    private static final String DYNAMIC = "dynamic";
     private static final double MB = 1e6;
 
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "wav2lip.pth, .pdparams...")
@@ -45,7 +44,7 @@ final class ModelImportCommand implements Callable<Integer> {
 
     @Option(
             names = "--batch",
-            defaultValue = DYNAMIC,
+            defaultValue = ModelFiles.DYNAMIC_BATCH,
             paramLabel = "N|dynamic",
             description = "Fixed batch size (Wav2Lip uses 128), or dynamic (default).")
     String batch;
@@ -97,7 +96,7 @@ final class ModelImportCommand implements Callable<Integer> {
         }
         CheckpointImport.Options options =
                 new CheckpointImport.Options(
-                        parseBatch(batch),
+                        ModelFiles.parseBatch(batch),
                         faceSize,
                         fp16,
                         checkPairs,
@@ -160,20 +159,5 @@ final class ModelImportCommand implements Callable<Integer> {
 
     private static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
-    }
-
-    private static Integer parseBatch(String value) {
-        if (value.trim().equalsIgnoreCase(DYNAMIC)) {
-            return null;
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UserError("--batch must be a positive number or 'dynamic', got '" + value + "'");
     }
 }

@@ -30,7 +30,6 @@ import picocli.CommandLine.Spec;
             "identity-export-names, six-channel-output: odd exports for binding tests."
         })
 final class ModelSynthCommand implements Callable<Integer> {
-    private static final String DYNAMIC = "dynamic";
     private static final double MB = 1e6;
 
     @Option(
@@ -45,7 +44,7 @@ final class ModelSynthCommand implements Callable<Integer> {
 
     @Option(
             names = "--batch",
-            defaultValue = DYNAMIC,
+            defaultValue = ModelFiles.DYNAMIC_BATCH,
             paramLabel = "N|dynamic",
             description = "Fixed batch size, or dynamic (default: ${DEFAULT-VALUE}).")
     String batch;
@@ -67,7 +66,7 @@ final class ModelSynthCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Arch chosen = parseArch(arch);
-        Integer fixedBatch = parseBatch(batch);
+        Integer fixedBatch = ModelFiles.parseBatch(batch);
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {
             throw new UserError("output folder not found: " + parent);
@@ -122,21 +121,6 @@ final class ModelSynthCommand implements Callable<Integer> {
                         + Arrays.stream(Arch.values())
                                 .map(ModelSynthCommand::name)
                                 .collect(Collectors.joining(", ")));
-    }
-
-    private static Integer parseBatch(String value) {
-        if (value.trim().equalsIgnoreCase(DYNAMIC)) {
-            return null;
-        }
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UserError("--batch must be a positive number or 'dynamic', got '" + value + "'");
     }
 
     /** {@code IDENTITY_EXPORT_NAMES} as typed on the command line: identity-export-names. */
