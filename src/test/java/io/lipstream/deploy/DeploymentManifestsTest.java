@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
@@ -39,14 +37,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * {@code alignment.}, {@code faces.}, {@code segments.}, {@code job.}) set in the FlinkDeployment
  * or in the compose stack's Flink properties is one the job defines ({@link
  * OptionsReference#all()}); the Strimzi topics and the compose stack's topics are the job's default
- * topics; the main class both deployments name exists.
- *
- * <p>Every metric the dashboard and the alert rules query is either a metric the job registers in
- * its {@code lipsync} group or one of Flink's own listed in {@link #FLINK_METRICS}. Metrics exist
- * only in a running job, so the registered names are found by scanning the job and connectors
- * sources for {@code counter("..")}, {@code histogram("..")}, {@code gauge("..")} and {@code
- * meter("..")} string literals: exact for this project, which registers no metric under a computed
- * name.
+ * topics; the main class both deployments name exists. The metrics the monitoring files query are
+ * checked against a live demo by {@link MonitoringOnDemoRunTest}.
  *
  * <p>Assumes the working directory is inside the repository (Surefire runs in the module folder).
  */
@@ -57,28 +49,6 @@ class DeploymentManifestsTest {
 
     /** The Kubernetes operator's autoscaler options share the job. prefix without being ours. */
     private static final String OPERATOR_AUTOSCALER_PREFIX = "job.autoscaler.";
-
-    /** How Flink's PrometheusReporter names an operator metric of the user group "lipsync". */
-    private static final String LIPSYNC_METRIC_PREFIX =
-            "flink_taskmanager_job_task_operator_lipsync_";
-
-    /** Metrics of Flink itself (Kafka source, checkpoints, tasks) the monitoring may use. */
-    private static final Set<String> FLINK_METRICS =
-            Set.of(
-                    "flink_taskmanager_job_task_operator_pendingRecords",
-                    "flink_taskmanager_job_task_operator_currentEmitEventTimeLag",
-                    "flink_taskmanager_job_task_operator_currentFetchEventTimeLag",
-                    "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
-                    "flink_jobmanager_job_lastCheckpointDuration",
-                    "flink_jobmanager_job_lastCheckpointSize",
-                    "flink_jobmanager_job_numberOfFailedCheckpoints",
-                    "flink_jobmanager_job_numberOfCompletedCheckpoints",
-                    "flink_jobmanager_job_numRestarts");
-
-    private static final Pattern METRIC_REGISTRATION =
-            Pattern.compile("\\b(?:counter|histogram|gauge|meter)\\(\\s*\"([^\"]+)\"");
-
-    private static final Pattern PROMETHEUS_NAME = Pattern.compile("\\bflink_[A-Za-z0-9_]+");
 
     private static final String MAIN_CLASS_FLAG = "--job-classname";
 
@@ -181,57 +151,6 @@ class DeploymentManifestsTest {
             }
         }
         fail("topics.yaml declares no " + KafkaOptions.VIDEO_TOPIC.defaultValue());
-    }
-
-    @Test
-    void shouldQueryOnlyRegisteredMetricsInTheDashboard() throws IOException {
-        Path dashboard = deploy.resolve("monitoring/grafana/dashboards/lipstream.json");
-
-        assertEquals(Set.of(), unknownMetrics(dashboard));
-    }
-
-    @Test
-    void shouldQueryOnlyRegisteredMetricsInTheAlertRules() throws IOException {
-        Path monitoring = deploy.resolve("monitoring");
-        for (Path rules :
-                List.of(monitoring.resolve("alerts.yml"), monitoring.resolve("alerts.test.yml"))) {
-            assertEquals(Set.of(), unknownMetrics(rules), rules.toString());
-        }
-    }
-
-    private Set<String> unknownMetrics(Path file) throws IOException {
-        Set<String> registered = registeredLipsyncMetrics();
-        Set<String> used = new TreeSet<>();
-        Matcher names = PROMETHEUS_NAME.matcher(Files.readString(file, StandardCharsets.UTF_8));
-        while (names.find()) {
-            used.add(names.group());
-        }
-        assertFalse(used.isEmpty(), file + " queries no Flink metric");
-        return used.stream()
-                .filter(name -> !FLINK_METRICS.contains(name))
-                .filter(
-                        name ->
-                                !name.startsWith(LIPSYNC_METRIC_PREFIX)
-                                        || !registered.contains(
-                                                name.substring(LIPSYNC_METRIC_PREFIX.length())))
-                .collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    /** Names registered in any metric group of the job and connectors sources. */
-    private Set<String> registeredLipsyncMetrics() throws IOException {
-        Set<String> names = new TreeSet<>();
-        for (String module : List.of("job", "connectors")) {
-            for (Path source : files(root.resolve(module).resolve("src/main/java"), ".java")) {
-                Matcher registration =
-                        METRIC_REGISTRATION.matcher(
-                                Files.readString(source, StandardCharsets.UTF_8));
-                while (registration.find()) {
-                    names.add(registration.group(1));
-                }
-            }
-        }
-        assertFalse(names.isEmpty(), "no metric registration found in the job's sources");
-        return names;
     }
 
     private static Set<String> unknownLipstreamOptions(Set<String> keys) {
