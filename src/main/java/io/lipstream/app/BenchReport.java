@@ -26,6 +26,14 @@ public final class BenchReport {
     private static final String MAX_IN_FLIGHT =
             io.lipstream.job.options.InferenceOptions.MAX_IN_FLIGHT.key();
 
+    private static final String LIVE_LATENCY_NOTE =
+            "frame sent to Kafka to its segment read by a read_committed consumer, with every"
+                    + " stream paced in real time as a camera sends it: the delay a viewer of a"
+                    + " dubbed live stream sees, when the pipeline keeps up (kept_up)";
+
+    /** A live run keeps up when it puts out at least this share of the frames it was sent. */
+    private static final double KEPT_UP = 0.95;
+
     private static final String LATENCY_NOTE =
             "frame sent to Kafka (record timestamp) to its segment read by a read_committed"
                     + " consumer; frames are ingested unpaced, so this includes the time a frame"
@@ -38,6 +46,8 @@ public final class BenchReport {
     private final List<BareInferenceBench.Result> bare;
     private final int pipelineBatch;
     private final List<PipelineBench.Result> pipeline;
+    private final PipelineBench.Result live;
+    private final double streamFps;
     private final Map<String, String> jobOptions;
 
     BenchReport(
@@ -47,6 +57,8 @@ public final class BenchReport {
             List<BareInferenceBench.Result> bare,
             int pipelineBatch,
             List<PipelineBench.Result> pipeline,
+            PipelineBench.Result live,
+            double streamFps,
             Map<String, String> jobOptions) {
         this.model = model;
         this.video = video;
@@ -54,6 +66,8 @@ public final class BenchReport {
         this.bare = List.copyOf(bare);
         this.pipelineBatch = pipelineBatch;
         this.pipeline = List.copyOf(pipeline);
+        this.live = live;
+        this.streamFps = streamFps;
         this.jobOptions = new java.util.TreeMap<>(jobOptions);
     }
 
@@ -106,6 +120,17 @@ public final class BenchReport {
         root.put("ratio_per_cpu_second", best.framesPerCpuSecond() / barePairsPerCpuSecond());
         root.put("latency_ms", latency(best.latencyMs()));
         root.put("latency_definition", LATENCY_NOTE);
+        if (live != null) {
+            Map<String, Object> liveRow = new LinkedHashMap<>();
+            liveRow.put("streams", live.streams());
+            liveRow.put("frames", live.frames());
+            liveRow.put("fps", live.fps());
+            liveRow.put("sent_fps", liveSentFps());
+            liveRow.put("kept_up", liveKeptUp());
+            liveRow.put("latency_ms", latency(live.latencyMs()));
+            liveRow.put("latency_definition", LIVE_LATENCY_NOTE);
+            root.put("live", liveRow);
+        }
         root.put("machine", machine);
         List<Object> bareRows = new ArrayList<>();
         for (BareInferenceBench.Result r : bare) {
@@ -148,13 +173,14 @@ public final class BenchReport {
         t.append(
                 String.format(
                         Locale.ROOT,
-                        "Model: %s%nMachine: %s cores (%s), device %s, %s intra-op threads;"
-                                + " load average %s before, %s after%n%n",
+                        "Model: %s%nMachine: %s cores (%s), device %s, %s intra-op threads, %s"
+                                + " run(s) at once; load average %s before, %s after%n%n",
                         model,
                         machine.get("cores"),
                         machine.get("cpu"),
                         machine.get("device"),
                         machine.get("intra_op_threads"),
+                        machine.get("concurrent_runs"),
                         machine.get("load_average_before"),
                         machine.get("load_average_after")));
         t.append("Bare ONNX Runtime (inputs prepared in advance)\n");
@@ -206,7 +232,34 @@ public final class BenchReport {
                         barePairsPerSecond(),
                         headline().framesPerCpuSecond() / barePairsPerCpuSecond()));
         t.append("Limits: ").append(limits(headline()).get("summary")).append('\n');
+        if (live != null) {
+            t.append(
+                    String.format(
+                            Locale.ROOT,
+                            "Live (%d stream(s) paced in real time, %.1f frames/s sent): latency"
+                                    + " p50 %.0f ms, p95 %.0f ms, p99 %.0f ms; %s%n",
+                            live.streams(),
+                            liveSentFps(),
+                            live.latencyMs().p50(),
+                            live.latencyMs().p95(),
+                            live.latencyMs().p99(),
+                            liveKeptUp()
+                                    ? "the pipeline kept up"
+                                    : String.format(
+                                            Locale.ROOT,
+                                            "the pipeline fell behind (%.1f frames/s out)",
+                                            live.fps())));
+        }
         return t.toString();
+    }
+
+    /** Frames per second the live run's streams were sent at, all streams together. */
+    private double liveSentFps() {
+        return live.streams() * streamFps;
+    }
+
+    private boolean liveKeptUp() {
+        return live.fps() >= KEPT_UP * liveSentFps();
     }
 
     private static Map<String, Object> latency(Percentiles p) {
@@ -238,7 +291,9 @@ public final class BenchReport {
         limits.put("mean_batch_fill", fill);
         limits.put("mean_batch_latency_ms", latencyMs);
         limits.put("mean_batches_running", running);
-        limits.put("max_batches_in_flight", jobOptions.getOrDefault(MAX_IN_FLIGHT, "2 (default)"));
+        limits.put(
+                "max_batches_in_flight",
+                jobOptions.getOrDefault(MAX_IN_FLIGHT, "0 (auto: 1 on the CPU, 2 on a GPU)"));
         String busiest = null;
         double busiestMs = -1;
         @SuppressWarnings("unchecked")

@@ -31,6 +31,12 @@ public final class Benchmark {
     /** How often the embedded dashboard refreshes the metrics the report samples. */
     private static final Duration METRICS_REFRESH = Duration.ofSeconds(2);
 
+    /** {@link Settings#liveStreams} value that sizes the live run from the measured capacity. */
+    public static final int AUTO_LIVE_STREAMS = -1;
+
+    /** Share of the measured capacity the automatic live run loads the pipeline with. */
+    static final double LIVE_LOAD = 0.8;
+
     /** Seed of the synthesized generator's weights (the cost does not depend on it). */
     private static final long SYNTH_SEED = 1;
 
@@ -46,6 +52,9 @@ public final class Benchmark {
      * @param minTimePerBatch timed runs per bare batch last at least this long
      * @param jobOptions further job options ({@code -D}); the model and batch size are set here
      * @param dashboardPort preferred port of the embedded Flink dashboard
+     * @param liveStreams streams of the live run (paced in real time, one pass over the video), for
+     *     the latency of a pipeline that keeps up; {@link #AUTO_LIVE_STREAMS} for as many as {@link
+     *     #LIVE_LOAD} of the measured capacity carries (at least one), 0 for no live run
      */
     public record Settings(
             Path model,
@@ -56,7 +65,8 @@ public final class Benchmark {
             long minFramesPerRun,
             Duration minTimePerBatch,
             Configuration jobOptions,
-            int dashboardPort) {
+            int dashboardPort,
+            int liveStreams) {
 
         public Settings {
             batches = List.copyOf(batches);
@@ -64,6 +74,13 @@ public final class Benchmark {
             requirePositive("batch", batches);
             requirePositive("stream count", streams);
             requirePositive("pipeline batch", List.of(pipelineBatch));
+            if (liveStreams < AUTO_LIVE_STREAMS) {
+                throw new IllegalArgumentException(
+                        "live streams must be >= 0 (or "
+                                + AUTO_LIVE_STREAMS
+                                + ": auto), got "
+                                + liveStreams);
+            }
             if (minFramesPerRun <= 0) {
                 throw new IllegalArgumentException(
                         "frames per run must be positive, got " + minFramesPerRun);
@@ -117,16 +134,18 @@ public final class Benchmark {
                 config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, METRICS_REFRESH);
             }
             BareSide bare = measureBare(model, config);
-            List<PipelineBench.Result> pipeline = measurePipeline(config);
+            PipelineRuns pipeline = measurePipeline(config);
             return new BenchReport(
                     settings.model() == null
                             ? "synthesized Wav2Lip generator (ModelSynth WAV2LIP, random weights)"
                             : settings.model().toString(),
                     settings.video().toString(),
-                    MachineInfo.describe(bare.device, bare.threads, loadBefore),
+                    MachineInfo.describe(bare.device, bare.threads, bare.runs, loadBefore),
                     bare.results,
                     settings.pipelineBatch(),
-                    pipeline,
+                    pipeline.throughput(),
+                    pipeline.live(),
+                    pipeline.streamFps(),
                     config.toMap());
         } finally {
             if (synthesized != null) {
@@ -136,7 +155,8 @@ public final class Benchmark {
         }
     }
 
-    private record BareSide(List<BareInferenceBench.Result> results, String device, int threads) {}
+    private record BareSide(
+            List<BareInferenceBench.Result> results, String device, int threads, int runs) {}
 
     private BareSide measureBare(Path model, Configuration config) throws Exception {
         TreeSet<Integer> batches = new TreeSet<>(settings.batches());
@@ -147,15 +167,21 @@ public final class Benchmark {
         int threads = config.get(InferenceOptions.INTRA_OP_THREADS);
         int resolvedThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         try (Wav2LipModel loaded = Wav2LipModel.load(model, device, threads)) {
+            int maxInFlight = config.get(InferenceOptions.MAX_IN_FLIGHT);
+            int concurrentRuns =
+                    maxInFlight > 0
+                            ? maxInFlight
+                            : Wav2LipModel.defaultConcurrentRuns(loaded.deviceInUse());
             progress.printf(
                     Locale.ROOT,
-                    "Bare ONNX Runtime on %s, %d intra-op threads: batches %s%n",
+                    "Bare ONNX Runtime on %s, %d intra-op threads, %d run(s) at once: batches %s%n",
                     loaded.deviceInUse(),
                     resolvedThreads,
+                    concurrentRuns,
                     batches);
             progress.flush();
             List<BareInferenceBench.Result> results =
-                    new BareInferenceBench(loaded, settings.minTimePerBatch())
+                    new BareInferenceBench(loaded, settings.minTimePerBatch(), concurrentRuns)
                             .measure(
                                     new ArrayList<>(batches),
                                     r -> {
@@ -168,17 +194,24 @@ public final class Benchmark {
                                                 r.msPerRun());
                                         progress.flush();
                                     });
-            return new BareSide(results, loaded.deviceInUse(), resolvedThreads);
+            return new BareSide(results, loaded.deviceInUse(), resolvedThreads, concurrentRuns);
         }
     }
 
-    private List<PipelineBench.Result> measurePipeline(Configuration config) throws Exception {
+    /** The unpaced throughput runs, and the live run (null when none was asked for). */
+    private record PipelineRuns(
+            List<PipelineBench.Result> throughput, PipelineBench.Result live, double streamFps) {}
+
+    private PipelineRuns measurePipeline(Configuration config) throws Exception {
         List<PipelineBench.Result> results = new ArrayList<>();
+        PipelineBench.Result live = null;
+        double streamFps;
         try (LipSyncRun run =
                 LipSyncRun.start(
                         config, FlinkTarget.embedded(settings.dashboardPort()), "lipsync bench")) {
             progress.println("Pipeline on the embedded stack; dashboard: " + run.dashboardUrl());
             PipelineBench bench = new PipelineBench(run, settings.video());
+            streamFps = bench.streamFps();
             for (int streams : settings.streams()) {
                 long perLoop = (long) streams * bench.framesPerLoop();
                 int loops = (int) Math.max(1, (settings.minFramesPerRun() + perLoop - 1) / perLoop);
@@ -190,7 +223,7 @@ public final class Benchmark {
                         perLoop * loops,
                         settings.pipelineBatch());
                 progress.flush();
-                PipelineBench.Result r = bench.measure(streams, loops);
+                PipelineBench.Result r = bench.measure(streams, loops, false);
                 progress.printf(
                         Locale.ROOT,
                         "  %d stream(s): %.1f frames/s, latency p50 %.0f ms, p99 %.0f ms%n",
@@ -201,7 +234,32 @@ public final class Benchmark {
                 progress.flush();
                 results.add(r);
             }
+            int liveStreams = liveStreams(results, bench.streamFps());
+            if (liveStreams > 0) {
+                progress.printf(
+                        Locale.ROOT,
+                        "  live: %d stream(s) paced at %.2f frames/s each, one pass...%n",
+                        liveStreams,
+                        bench.streamFps());
+                progress.flush();
+                live = bench.measure(liveStreams, 1, true);
+                progress.printf(
+                        Locale.ROOT,
+                        "  live: latency p50 %.0f ms, p99 %.0f ms%n",
+                        live.latencyMs().p50(),
+                        live.latencyMs().p99());
+                progress.flush();
+            }
         }
-        return results;
+        return new PipelineRuns(results, live, streamFps);
+    }
+
+    private int liveStreams(List<PipelineBench.Result> throughput, double streamFps) {
+        if (settings.liveStreams() != AUTO_LIVE_STREAMS) {
+            return settings.liveStreams();
+        }
+        double capacity =
+                throughput.stream().mapToDouble(PipelineBench.Result::fps).max().orElse(0);
+        return Math.max(1, (int) Math.floor(capacity * LIVE_LOAD / streamFps));
     }
 }

@@ -24,7 +24,8 @@ final class MachineInfo {
         }
     }
 
-    static Map<String, Object> describe(String device, int intraOpThreads, String loadBefore) {
+    static Map<String, Object> describe(
+            String device, int intraOpThreads, int concurrentRuns, String loadBefore) {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cores", Runtime.getRuntime().availableProcessors());
         machine.put("cpu", cpuModel());
@@ -33,6 +34,7 @@ final class MachineInfo {
         machine.put("max_heap_mb", Runtime.getRuntime().maxMemory() / MB);
         machine.put("device", device);
         machine.put("intra_op_threads", intraOpThreads);
+        machine.put("concurrent_runs", concurrentRuns);
         machine.put("load_average_before", loadBefore);
         machine.put("load_average_after", loadAverage());
         return machine;

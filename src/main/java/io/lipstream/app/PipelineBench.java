@@ -27,11 +27,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * streams of a video are ingested at once as fast as the ingest client goes (not paced), and the
  * stream's segments are read back as they become readable ({@code read_committed}).
  *
- * <p>Throughput is measured in steady state: frames in the segments read after the first one, over
- * the time from the first segment read to the last (the start-up, JIT and first-shape costs fall
- * before the first segment). Latency per frame is the time its segment was read minus the Kafka
- * timestamp of the frame (when the ingest client sent it); with unpaced ingest it includes the time
- * the frame waited in Kafka behind the backlog.
+ * <p>Throughput is measured in steady state: frames in the segments read after the warm-up (the
+ * first {@link #WARM_UP_SHARE} of the frames out, where start-up, JIT compilation and first-shape
+ * costs fall), over the time from the last warm-up segment read to the last segment read. Latency
+ * per frame is the time its segment was read minus the Kafka timestamp of the frame (when the
+ * ingest client sent it); with unpaced ingest it includes the time the frame waited in Kafka behind
+ * the backlog.
  */
 final class PipelineBench {
     /** Give up on a run after this long (a run of thousands of frames takes minutes on a CPU). */
@@ -42,6 +43,12 @@ final class PipelineBench {
      * refreshes in the background, so a sample shows the job as of the previous refresh.
      */
     private static final Duration SAMPLE_PERIOD = Duration.ofSeconds(3);
+
+    /** Frame rate assumed for a video whose container gives none. */
+    private static final double DEFAULT_STREAM_FPS = 25;
+
+    /** Share of a run's frames treated as warm-up and left out of the steady-state figures. */
+    static final double WARM_UP_SHARE = 0.2;
 
     /** Samples taken once this share of the expected frames is out no longer show steady state. */
     private static final double STEADY_UNTIL = 0.9;
@@ -91,7 +98,18 @@ final class PipelineBench {
         return Math.max(1, probe.frameCountEstimate());
     }
 
-    Result measure(int streams, int loops) throws Exception {
+    /** Frames per second of one stream of the video (25 when the container does not say). */
+    double streamFps() {
+        double fps = probe.fps();
+        return fps > 0 ? fps : DEFAULT_STREAM_FPS;
+    }
+
+    /**
+     * Streams {@code streams} copies of the video, each {@code loops} times: unpaced (as fast as
+     * the ingest client goes) for throughput, or {@code live}, paced in real time as a camera would
+     * send them, for the latency of a pipeline that keeps up.
+     */
+    Result measure(int streams, int loops, boolean live) throws Exception {
         String prefix = "bench-" + streams + "x-" + UUID.randomUUID().toString().substring(0, 6);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
@@ -108,7 +126,8 @@ final class PipelineBench {
         sampler.scheduleWithFixedDelay(
                 () -> {
                     Map<String, Object> sample = sampleJobMetrics();
-                    if (log.frames() > 0 && log.frames() < expected * STEADY_UNTIL) {
+                    if (log.frames() > expected * WARM_UP_SHARE
+                            && log.frames() < expected * STEADY_UNTIL) {
                         steadyMetrics.set(sample);
                     }
                 },
@@ -142,7 +161,7 @@ final class PipelineBench {
                                 () ->
                                         ingest.ingest(
                                                 new MediaIngest.Request(
-                                                        id, video, null, false, loops, false))));
+                                                        id, video, null, live, loops, false))));
             }
             try {
                 for (Future<Long> f : ingests) {
@@ -212,27 +231,20 @@ final class PipelineBench {
 
     /** The segments read during one measurement, with when they were read. */
     private static final class SegmentLog {
-        private record Seen(String stream, EncodedSegment segment, long atMillis) {}
+        private record Seen(String stream, EncodedSegment segment, long atMillis, long cpuNanos) {}
 
         private final List<Seen> seen = new ArrayList<>();
         private final com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean();
         private long frames;
-        private long firstCpuNanos = -1;
-        private long lastCpuNanos;
 
         synchronized long frames() {
             return frames;
         }
 
         synchronized void seen(String stream, EncodedSegment segment) {
-            long cpu = os.getProcessCpuTime();
-            seen.add(new Seen(stream, segment, System.currentTimeMillis()));
-            if (firstCpuNanos < 0) {
-                firstCpuNanos = cpu;
-            }
-            lastCpuNanos = cpu;
+            seen.add(new Seen(stream, segment, System.currentTimeMillis(), os.getProcessCpuTime()));
             frames += segment.getFrameCount();
         }
 
@@ -242,13 +254,18 @@ final class PipelineBench {
                 long startMillis,
                 Map<String, Long> sentMillis,
                 Map<String, Object> metrics) {
-            Seen first = seen.get(0);
             Seen last = seen.get(seen.size() - 1);
             long total = 0;
             long synced = 0;
+            Seen warmedUp = seen.get(0);
+            long warmUpFrames = 0;
             List<Long> latencies = new ArrayList<>();
             for (Seen s : seen) {
                 EncodedSegment seg = s.segment();
+                if (warmUpFrames < frames * WARM_UP_SHARE || s == seen.get(0)) {
+                    warmedUp = s;
+                    warmUpFrames += seg.getFrameCount();
+                }
                 total += seg.getFrameCount();
                 synced += seg.getLipSyncedFrames();
                 for (int i = 0; i < seg.getFrameCount(); i++) {
@@ -262,16 +279,15 @@ final class PipelineBench {
             }
             double overallSeconds = Math.max(1, last.atMillis() - startMillis) / 1000.0;
             double overallFps = total / overallSeconds;
-            double steadySeconds = (last.atMillis() - first.atMillis()) / 1000.0;
+            double steadySeconds = (last.atMillis() - warmedUp.atMillis()) / 1000.0;
             // All segments read at once (a run shorter than a checkpoint): no steady window.
             boolean steady = steadySeconds > 0;
-            double fps =
-                    steady ? (total - first.segment().getFrameCount()) / steadySeconds : overallFps;
+            long steadyFrames = total - warmUpFrames;
+            double fps = steady ? steadyFrames / steadySeconds : overallFps;
             int cores = Runtime.getRuntime().availableProcessors();
-            double cpuSeconds = (lastCpuNanos - firstCpuNanos) / 1e9;
+            double cpuSeconds = (last.cpuNanos() - warmedUp.cpuNanos()) / 1e9;
             double cpuBusy = steady ? cpuSeconds / (steadySeconds * cores) : Double.NaN;
-            double perCpuSecond =
-                    steady ? (total - first.segment().getFrameCount()) / cpuSeconds : Double.NaN;
+            double perCpuSecond = steady ? steadyFrames / cpuSeconds : Double.NaN;
             return new Result(
                     streams,
                     loops,

@@ -101,6 +101,17 @@ public final class BenchCommand implements Callable<Integer> {
     Path video;
 
     @Option(
+            names = "--live-streams",
+            defaultValue = "" + Benchmark.AUTO_LIVE_STREAMS,
+            paramLabel = "N",
+            description =
+                    "Streams of the live run (paced in real time, one pass over the video) whose"
+                            + " latency shows what a viewer waits when the pipeline keeps up;"
+                            + " default: as many as 80% of the measured capacity carries, at"
+                            + " least 1; 0: no live run.")
+    int liveStreams;
+
+    @Option(
             names = "--dashboard-port",
             paramLabel = "PORT",
             defaultValue = "" + FlinkTarget.DEFAULT_DASHBOARD_PORT,
@@ -146,7 +157,8 @@ public final class BenchCommand implements Callable<Integer> {
                             frames,
                             Duration.ofMillis(Math.round(minSeconds * 1000)),
                             Configuration.fromMap(settings),
-                            dashboardPort);
+                            dashboardPort,
+                            liveStreams);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

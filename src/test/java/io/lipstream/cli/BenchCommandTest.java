@@ -19,9 +19,10 @@ import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine;
 
 /**
- * {@code lipsync bench} on a tiny run (identity model, batches 1 and 4, one short stream): the
- * report holds every figure the issue asks for, each a positive number, plus the detail per batch
- * and per stream count. Speed itself is not asserted.
+ * {@code lipsync bench} on a tiny run (identity model, batches 1 and 4, one short stream, then the
+ * same stream paced in real time): the report holds every figure the issue asks for, each a
+ * positive number, plus the detail per batch and per stream count and the live run. Speed itself is
+ * not asserted.
  */
 class BenchCommandTest {
     private static final int FRAMES = 30;
@@ -58,7 +59,9 @@ class BenchCommandTest {
                         "--video",
                         clip.toString(),
                         "--dashboard-port",
-                        "18381");
+                        "18381",
+                        "--live-streams",
+                        "1");
 
         assertEquals(0, exit, err.toString());
         Map<String, Object> json = new Yaml().load(Files.readString(report));
@@ -84,6 +87,13 @@ class BenchCommandTest {
         assertEquals(1, pipeline.get(0).get("streams"));
         assertEquals(FRAMES, pipeline.get(0).get("frames"), "every frame of the clip came out");
         assertPositive(pipeline.get(0), "fps");
+
+        Map<String, Object> live = map(json.get("live"));
+        assertEquals(1, live.get("streams"));
+        assertEquals(FRAMES, live.get("frames"), "every frame of the paced clip came out");
+        assertEquals(25.0, number(live.get("sent_fps")), 0.01, "one 25 fps stream");
+        assertTrue(live.get("kept_up") instanceof Boolean, "kept_up: " + live.get("kept_up"));
+        assertPositive(map(live.get("latency_ms")), "p50");
 
         Map<String, Object> machine = map(json.get("machine"));
         assertPositive(machine, "cores");

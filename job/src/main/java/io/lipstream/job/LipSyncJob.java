@@ -122,7 +122,7 @@ public final class LipSyncJob {
                                 new BatchedLipSyncInference(inference),
                                 inference.timeout().toMillis(),
                                 TimeUnit.MILLISECONDS,
-                                inference.batchSize() * (inference.maxInFlight() + 1))
+                                inference.operatorCapacity())
                         .returns(TypeInformation.of(SyncedFace.class))
                         .uid("batched-lipsync-inference")
                         .name("BatchedLipSyncInference");

@@ -32,16 +32,24 @@ import org.apache.flink.util.Collector;
 /**
  * Finds and tracks the face of every frame of a stream: the upstream detector's box when the frame
  * carries one, else the job's detector every {@code faces.detect-every} frames with the box carried
- * in between; pads and smooths boxes over Wav2Lip's 5-frame lookahead, then crops each frame's face
- * to the model's size. Frames without a face go on without a box (they pass through unchanged).
- * Undecodable frames go to the dead letters and on downstream without an image, so the stream keeps
- * its frame count.
+ * in between (the detector looks around the last box, and over the whole frame every {@link
+ * #FULL_SCAN_EVERY} detections); pads and smooths boxes over Wav2Lip's 5-frame lookahead, then
+ * crops each frame's face to the model's size. Frames without a face go on without a box (they pass
+ * through unchanged). Undecodable frames go to the dead letters and on downstream without an image,
+ * so the stream keeps its frame count.
  */
 public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, FaceFrame> {
     private static final long serialVersionUID = 1L;
 
     /** Frames held behind a missing one before the gap is given up on: one second at 25 fps. */
     static final int REORDER_WINDOW = 25;
+
+    /**
+     * Detections between two scans of the whole frame; the ones in between look only around the
+     * last box ({@link FaceDetector#detectNear}). With the default {@code faces.detect-every} of 5,
+     * a whole-frame scan every 2 s at 25 fps finds a larger face that came in.
+     */
+    static final int FULL_SCAN_EVERY = 10;
 
     /** A frame that arrived ahead of its turn, kept as its contract bytes. */
     public static final class EarlyFrame {
@@ -71,6 +79,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     private transient ValueState<TreeMap<Long, FaceFrame>> waiting;
     private transient ValueState<FaceBox> lastDetected;
     private transient ValueState<Long> framesSinceDetection;
+    private transient ValueState<Long> nearDetections;
     private transient Counter facesFound;
     private transient Counter framesWithoutFace;
     private transient Counter undecodable;
@@ -110,6 +119,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         lastDetected = rc.getState(new ValueStateDescriptor<>("last-detected", FaceBox.class));
         framesSinceDetection =
                 rc.getState(new ValueStateDescriptor<>("frames-since-detection", Long.class));
+        nearDetections = rc.getState(new ValueStateDescriptor<>("near-detections", Long.class));
         var group = rc.getMetricGroup().addGroup("lipsync");
         facesFound = group.counter("framesWithFace");
         framesWithoutFace = group.counter("framesWithoutFace");
@@ -266,6 +276,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             streamEnded = true;
             lastDetected.clear();
             framesSinceDetection.clear();
+            nearDetections.clear();
             return;
         }
         smoother.update(boxes);
@@ -286,7 +297,15 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             return Optional.ofNullable(carried);
         }
         detections.inc();
-        Optional<FaceBox> found = detector.detect(image);
+        Long near = nearDetections.value();
+        Optional<FaceBox> found;
+        if (carried != null && near != null && near + 1 < FULL_SCAN_EVERY) {
+            found = detector.detectNear(image, carried);
+            nearDetections.update(near + 1);
+        } else {
+            found = detector.detect(image);
+            nearDetections.update(0L);
+        }
         framesSinceDetection.update(0L);
         if (found.isPresent()) {
             lastDetected.update(found.get());

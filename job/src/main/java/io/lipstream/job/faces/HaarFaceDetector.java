@@ -62,6 +62,18 @@ public final class HaarFaceDetector implements FaceDetector {
     /** Overlapping hits needed to accept a face (OpenCV's facedetect sample uses 2 to 3). */
     private static final int MIN_NEIGHBOURS = 3;
 
+    /** Around a known face, the region scanned extends this share of the box on every side. */
+    static final double NEAR_MARGIN = 0.5;
+
+    /** Around a known face, the region is scaled so that the face is this wide (never enlarged). */
+    static final double NEAR_FACE_PX = 64;
+
+    /** Around a known face, faces from this share of its width... */
+    static final double NEAR_MIN_RATIO = 0.7;
+
+    /** ...to this share are looked for. */
+    static final double NEAR_MAX_RATIO = 1.4;
+
     private final double downscaleTo;
     private final double minFaceFraction;
     private final CascadeClassifier classifier;
@@ -113,28 +125,80 @@ public final class HaarFaceDetector implements FaceDetector {
 
     @Override
     public Optional<FaceBox> detect(BgrImage frame) {
+        greyOf(frame);
+        double scale = Math.min(1.0, downscaleTo / Math.max(frame.width(), frame.height()));
+        int longer = (int) Math.round(Math.max(frame.width(), frame.height()) * scale);
+        int minFace = Math.max(CASCADE_WINDOW, (int) (minFaceFraction * longer));
+        return scan(grey, 0, 0, scale, minFace, 0, frame);
+    }
+
+    /**
+     * Scans only around {@code previous}: a region {@link #NEAR_MARGIN} of the box's size wider on
+     * every side, scaled so the box is {@link #NEAR_FACE_PX} pixels wide, for faces between {@link
+     * #NEAR_MIN_RATIO} and {@link #NEAR_MAX_RATIO} of its size. A few times cheaper than {@link
+     * #detect} on a 640x360 frame, more on larger ones; falls back to {@link #detect} when the face
+     * is not there.
+     */
+    @Override
+    public Optional<FaceBox> detectNear(BgrImage frame, FaceBox previous) {
+        int marginX = (int) Math.round(previous.width() * NEAR_MARGIN);
+        int marginY = (int) Math.round(previous.height() * NEAR_MARGIN);
+        int x1 = clamp(previous.x1() - marginX, frame.width() - 1);
+        int y1 = clamp(previous.y1() - marginY, frame.height() - 1);
+        int x2 = clamp(previous.x2() + marginX, frame.width());
+        int y2 = clamp(previous.y2() + marginY, frame.height());
+        double scale = Math.min(1.0, NEAR_FACE_PX / (double) Math.max(1, previous.width()));
+        int minFace = Math.max(CASCADE_WINDOW, (int) (NEAR_MIN_RATIO * previous.width() * scale));
+        int maxFace = (int) Math.ceil(NEAR_MAX_RATIO * previous.width() * scale);
+        if (x2 - x1 < CASCADE_WINDOW || y2 - y1 < CASCADE_WINDOW || maxFace <= minFace) {
+            return detect(frame);
+        }
+        greyOf(frame);
+        Optional<FaceBox> found;
+        try (Rect roi = new Rect(x1, y1, x2 - x1, y2 - y1);
+                Mat region = grey.apply(roi)) {
+            found = scan(region, x1, y1, scale, minFace, maxFace, frame);
+        }
+        return found.isPresent() ? found : detect(frame);
+    }
+
+    /** The frame, as grey, in {@link #grey}. */
+    private void greyOf(BgrImage frame) {
         colour.create(frame.height(), frame.width(), CV_8UC3);
         colour.data().put(frame.bgr(), 0, frame.bgr().length);
         cvtColor(colour, grey, COLOR_BGR2GRAY);
-        double scale = Math.min(1.0, downscaleTo / Math.max(frame.width(), frame.height()));
-        Mat scanned = grey;
+    }
+
+    /**
+     * The largest face in {@code region} (whose top-left corner is at {@code offsetX, offsetY} of
+     * the frame) scanned at {@code scale}, with face widths in scanned pixels between {@code
+     * minFace} and {@code maxFace} (0: no upper bound); in frame pixels.
+     */
+    private Optional<FaceBox> scan(
+            Mat region,
+            int offsetX,
+            int offsetY,
+            double scale,
+            int minFace,
+            int maxFace,
+            BgrImage frame) {
+        Mat scanned = region;
         if (scale < 1.0) {
-            int w = Math.max(1, (int) Math.round(frame.width() * scale));
-            int h = Math.max(1, (int) Math.round(frame.height() * scale));
+            int w = Math.max(1, (int) Math.round(region.cols() * scale));
+            int h = Math.max(1, (int) Math.round(region.rows() * scale));
             try (Size target = new Size(w, h)) {
-                resize(grey, small, target, 0, 0, INTER_AREA);
+                resize(region, small, target, 0, 0, INTER_AREA);
             }
+            scanned = small;
+        } else {
+            region.copyTo(small);
             scanned = small;
         }
         equalizeHist(scanned, scanned);
-        int minFace =
-                Math.max(
-                        CASCADE_WINDOW,
-                        (int) (minFaceFraction * Math.max(scanned.cols(), scanned.rows())));
         int[] best = null;
         try (RectVector faces = new RectVector();
                 Size minSize = new Size(minFace, minFace);
-                Size maxSize = new Size()) {
+                Size maxSize = new Size(maxFace, maxFace)) {
             classifier.detectMultiScale(
                     scanned, faces, SCALE_STEP, MIN_NEIGHBOURS, 0, minSize, maxSize);
             long bestArea = -1;
@@ -151,12 +215,12 @@ public final class HaarFaceDetector implements FaceDetector {
         if (best == null) {
             return Optional.empty();
         }
-        double backX = frame.width() / (double) scanned.cols();
-        double backY = frame.height() / (double) scanned.rows();
-        int x1 = clamp((int) Math.round(best[0] * backX), frame.width() - 1);
-        int y1 = clamp((int) Math.round(best[1] * backY), frame.height() - 1);
-        int x2 = clamp((int) Math.round(best[2] * backX), frame.width());
-        int y2 = clamp((int) Math.round(best[3] * backY), frame.height());
+        double backX = region.cols() / (double) scanned.cols();
+        double backY = region.rows() / (double) scanned.rows();
+        int x1 = clamp(offsetX + (int) Math.round(best[0] * backX), frame.width() - 1);
+        int y1 = clamp(offsetY + (int) Math.round(best[1] * backY), frame.height() - 1);
+        int x2 = clamp(offsetX + (int) Math.round(best[2] * backX), frame.width());
+        int y2 = clamp(offsetY + (int) Math.round(best[3] * backY), frame.height());
         return Optional.of(new FaceBox(x1, y1, Math.max(x2, x1 + 1), Math.max(y2, y1 + 1)));
     }
 

@@ -34,11 +34,12 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 /**
  * The rich async operator that runs Wav2Lip: gathers pairs from all streams of its subtask into
  * batches of {@code inference.batch-size}, runs one ONNX Runtime call per batch on one of {@code
- * inference.max-in-flight} runner threads (never on the task thread), and completes each pair with
- * its generated face. A free runner takes a full batch at once, or a partial one once its oldest
- * pair has waited {@code inference.max-wait}; while every runner is busy, pairs keep gathering into
- * the next batch (see {@link BatchQueue}). A failed batch is retried once, then its frames pass
- * through unchanged (counted); frames without a face pass through at once.
+ * inference.max-in-flight} runner threads (never on the task thread; the limit holds per device,
+ * across the subtasks sharing its model), and completes each pair with its generated face. A free
+ * runner takes a full batch at once, or a partial one once its oldest pair has waited {@code
+ * inference.max-wait}; while every runner is busy, pairs keep gathering into the next batch (see
+ * {@link BatchQueue}). A failed batch is retried once, then its frames pass through unchanged
+ * (counted); frames without a face pass through at once.
  *
  * <p>Use with {@code AsyncDataStream.unorderedWait}: the segment stage restores frame order. The
  * async operator checkpoints every pair still in flight and re-invokes this function for it on
@@ -118,7 +119,8 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
                 SharedModels.acquire(
                         Path.of(settings.model()),
                         InferenceDevice.parse(settings.device()).withFp16(settings.fp16()),
-                        settings.intraOpThreads());
+                        settings.intraOpThreads(),
+                        settings.maxInFlight());
         buffers =
                 ThreadLocal.withInitial(
                         () -> new BatchBuffers(settings.batchSize(), model.faceSize()));
@@ -128,8 +130,10 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         inFlight = new AtomicInteger();
         outstanding = Collections.synchronizedMap(new IdentityHashMap<>());
         registerMetrics(getRuntimeContext().getMetricGroup().addGroup("lipsync"));
-        runners = Executors.newFixedThreadPool(settings.maxInFlight(), named("lipsync-inference"));
-        for (int i = 0; i < settings.maxInFlight(); i++) {
+        // One runner per run the device allows: more would only hold taken batches waiting.
+        int runnerCount = model.maxConcurrentRuns();
+        runners = Executors.newFixedThreadPool(runnerCount, named("lipsync-inference"));
+        for (int i = 0; i < runnerCount; i++) {
             runners.execute(this::runBatches);
         }
         LOG.info("inference on {} with {}", model.deviceInUse(), model.signature());

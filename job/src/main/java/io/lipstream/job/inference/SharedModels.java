@@ -10,8 +10,9 @@ import java.util.Map;
  * of a TaskManager share one session (one copy of the weights, one GPU context) and the model is
  * closed when the last user releases it.
  *
- * <p>The first {@link #acquire} of a key decides its intra-op thread count. Loading happens under
- * the registry's lock, so concurrent first acquirers wait for one load instead of each loading.
+ * <p>The first {@link #acquire} of a key decides its intra-op thread count and how many batches may
+ * run on it at once ({@link Wav2LipModel#maxConcurrentRuns}). Loading happens under the registry's
+ * lock, so concurrent first acquirers wait for one load instead of each loading.
  */
 public final class SharedModels {
     private record Key(Path path, InferenceDevice device) {}
@@ -40,10 +41,25 @@ public final class SharedModels {
      */
     public static synchronized Wav2LipModel acquire(
             Path onnx, InferenceDevice device, int intraOpThreads) {
+        return acquire(onnx, device, intraOpThreads, 0);
+    }
+
+    /**
+     * As {@link #acquire(Path, InferenceDevice, int)}, with at most {@code maxConcurrentRuns}
+     * batches running at once on the model across all its users (0: the device's default, {@link
+     * Wav2LipModel#defaultConcurrentRuns}).
+     */
+    public static synchronized Wav2LipModel acquire(
+            Path onnx, InferenceDevice device, int intraOpThreads, int maxConcurrentRuns) {
         Key key = new Key(onnx.toAbsolutePath().normalize(), device);
         Entry entry = BY_KEY.get(key);
         if (entry == null) {
-            entry = new Entry(key, Wav2LipModel.load(onnx, device, intraOpThreads));
+            Wav2LipModel model = Wav2LipModel.load(onnx, device, intraOpThreads);
+            model.limitConcurrentRuns(
+                    maxConcurrentRuns > 0
+                            ? maxConcurrentRuns
+                            : Wav2LipModel.defaultConcurrentRuns(model.deviceInUse()));
+            entry = new Entry(key, model);
             BY_KEY.put(key, entry);
             BY_MODEL.put(entry.model, entry);
         }

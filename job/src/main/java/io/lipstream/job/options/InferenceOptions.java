@@ -47,8 +47,12 @@ public final class InferenceOptions {
     public static final ConfigOption<Integer> MAX_IN_FLIGHT =
             ConfigOptions.key("inference.max-in-flight")
                     .intType()
-                    .defaultValue(2)
-                    .withDescription("Batches running at once per subtask.");
+                    .defaultValue(0)
+                    .withDescription(
+                            "Batches running at once per device (shared by the subtasks of a"
+                                    + " TaskManager); 0 = 1 on the CPU, where one run already"
+                                    + " uses every intra-op thread, 2 on a GPU, so one batch is"
+                                    + " copied while the other computes.");
 
     public static final ConfigOption<Duration> TIMEOUT =
             ConfigOptions.key("inference.timeout")
@@ -63,6 +67,9 @@ public final class InferenceOptions {
                     .intType()
                     .defaultValue(0)
                     .withDescription("ONNX Runtime intra-op threads; 0 = one per core.");
+
+    /** Batches gathering or running that the async operator holds at most, for the auto value. */
+    private static final int AUTO_IN_FLIGHT_CAPACITY = 2;
 
     private InferenceOptions() {}
 
@@ -87,6 +94,15 @@ public final class InferenceOptions {
                     config.get(MAX_IN_FLIGHT),
                     config.get(TIMEOUT),
                     config.get(INTRA_OP_THREADS));
+        }
+
+        /**
+         * Pairs the async operator may hold: the batches that may run at once plus one gathering
+         * (for the auto value, as many as on a GPU).
+         */
+        public int operatorCapacity() {
+            int runs = maxInFlight > 0 ? maxInFlight : AUTO_IN_FLIGHT_CAPACITY;
+            return batchSize * (runs + 1);
         }
 
         public Settings withModel(String path) {

@@ -63,6 +63,7 @@ public class FaceCostBenchmark {
 
     private BgrImage frame;
     private byte[] jpeg;
+    private FaceBox raw;
     private FaceBox box;
     private byte[] face;
     private FloatBuffer input;
@@ -75,7 +76,8 @@ public class FaceCostBenchmark {
         frame = FaceGolden.frame();
         jpeg = FrameImages.encodeJpeg(frame, JPEG_QUALITY);
         detector = new HaarFaceDetector();
-        box = Wav2LipBoxes.pad(detector.detect(frame).orElseThrow(), frame.width(), frame.height());
+        raw = detector.detect(frame).orElseThrow();
+        box = Wav2LipBoxes.pad(raw, frame.width(), frame.height());
         face = FaceTensors.crop(frame, box, SIZE);
         input = floats(FaceTensors.INPUT_CHANNELS * SIZE * SIZE);
         output = floats(FaceTensors.OUTPUT_CHANNELS * SIZE * SIZE);
@@ -98,6 +100,12 @@ public class FaceCostBenchmark {
     @Benchmark
     public Optional<FaceBox> haarDetect() {
         return detector.detect(frame);
+    }
+
+    /** What most detections cost while tracking: the scan around the last box. */
+    @Benchmark
+    public Optional<FaceBox> haarDetectNear() {
+        return detector.detectNear(frame, raw);
     }
 
     @Benchmark

@@ -88,6 +88,38 @@ class HaarFaceDetectorTest {
     }
 
     @Test
+    void shouldFollowTheFaceWhenLookingOnlyAroundTheLastBox() {
+        List<FaceBox> padded = new ArrayList<>();
+        List<FaceBox> expected = new ArrayList<>();
+        FaceBox last = null;
+        for (int n = 0; n < frames.size(); n++) {
+            int detectedAt = n - n % DETECT_EVERY;
+            if (n == detectedAt) {
+                last =
+                        last == null
+                                ? detections.get(n).orElseThrow()
+                                : detector.detectNear(frames.get(n), last).orElseThrow();
+            }
+            padded.add(pad(last));
+            expected.add(pad(expectedFace(detectedAt)));
+        }
+        assertFollows(
+                smooth(padded), expected, "around the last box every " + DETECT_EVERY + "th frame");
+    }
+
+    @Test
+    void shouldScanTheWholeFrameWhenTheFaceLeftTheLastBox() {
+        FaceBox face = detections.get(0).orElseThrow();
+        FaceBox elsewhere =
+                FaceBox.ofSize(
+                        face.x2() < ClipFrames.WIDTH / 2 ? ClipFrames.WIDTH - 100 : 0, 0, 100, 100);
+
+        FaceBox found = detector.detectNear(frames.get(0), elsewhere).orElseThrow();
+
+        assertTrue(centreDistance(found, face) <= TOLERANCE_PX, found + " vs " + face);
+    }
+
+    @Test
     void shouldFindNoFaceInAFrameWithoutOne() {
         byte[] grey = new byte[ClipFrames.WIDTH * ClipFrames.HEIGHT * 3];
         Arrays.fill(grey, (byte) 128);

@@ -64,6 +64,26 @@ class SharedModelsTest {
     }
 
     @Test
+    void shouldLetTheFirstUserSetTheRunsAtOnceForTheDevice() {
+        Wav2LipModel first = SharedModels.acquire(onnx, InferenceDevice.CPU, 1, 0);
+        Wav2LipModel second = SharedModels.acquire(onnx, InferenceDevice.CPU, 1, 4);
+        try {
+            assertSame(first, second);
+            assertEquals(1, first.maxConcurrentRuns(), "auto on the CPU: one run at a time");
+        } finally {
+            SharedModels.release(first);
+            SharedModels.release(second);
+        }
+        Wav2LipModel explicit = SharedModels.acquire(onnx, InferenceDevice.CPU, 1, 3);
+        try {
+            assertEquals(3, explicit.maxConcurrentRuns());
+        } finally {
+            SharedModels.release(explicit);
+        }
+        assertEquals(2, Wav2LipModel.defaultConcurrentRuns("cuda:0"), "auto on a GPU");
+    }
+
+    @Test
     void shouldRefuseAReleaseTooMany() {
         Wav2LipModel model = SharedModels.acquire(onnx, InferenceDevice.CPU, 1);
         SharedModels.release(model);
