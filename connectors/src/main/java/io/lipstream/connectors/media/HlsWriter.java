@@ -22,14 +22,18 @@ import java.util.regex.Pattern;
  * (player, web server) sees either the old or the new file, never a partial one, and never a
  * playlist naming a segment not yet written.
  *
- * <p>The playlist is an EVENT playlist (RFC 8216): media sequence 0, every segment kept, {@code
- * EXTINF} with each segment's real duration, {@code EXT-X-TARGETDURATION} the longest duration
- * rounded up to whole seconds, {@code EXT-X-ENDLIST} once {@link #end()} is called. Segments are
- * MPEG-TS that start with a key frame ({@code EXT-X-INDEPENDENT-SEGMENTS}).
+ * <p>The playlist is an EVENT playlist (RFC 8216): media sequence the first segment's index (0
+ * unless the start is missing), every segment kept, {@code EXTINF} with each segment's real
+ * duration, {@code EXT-X-TARGETDURATION} the longest duration rounded up to whole seconds, {@code
+ * EXT-X-ENDLIST} once {@link #end()} is called. Segments are MPEG-TS that start with a key frame
+ * ({@code EXT-X-INDEPENDENT-SEGMENTS}).
  *
- * <p>Segments must come in order; the same index may be appended again (a replay after a restart
- * replaces the file). A new writer on a folder that already holds a playlist continues it.
- * Thread-safe.
+ * <p>Segments come in index order; the same index may be appended again (a replay after a restart
+ * replaces the file). A segment after a gap in the indices (segments lost upstream, or the folder
+ * cleaned while the stream ran) is still written, after an {@code EXT-X-DISCONTINUITY} tag, so a
+ * player resets its timeline there instead of the stream stopping. A new writer on a folder that
+ * already holds a playlist continues it. The folder of a stream id that is not a plain file name is
+ * its percent-encoded form ({@link #folderName}). Thread-safe.
  */
 public final class HlsWriter {
     /** The playlist's file name. */
@@ -43,6 +47,10 @@ public final class HlsWriter {
     private static final Pattern SEGMENT_NAME = Pattern.compile("seg-(\\d+)\\.ts");
     private static final Pattern EXTINF = Pattern.compile("#EXTINF:(\\d+)\\.(\\d{6}),.*");
     private static final String ENDLIST = "#EXT-X-ENDLIST";
+    private static final String DISCONTINUITY = "#EXT-X-DISCONTINUITY";
+
+    /** Stream ids made only of these characters are their own folder name. */
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
     private final Path dir;
     private final Path playlist;
@@ -54,26 +62,48 @@ public final class HlsWriter {
     private boolean ended;
 
     /**
-     * A writer for {@code streamId} under {@code root}; nothing is written before the first {@link
-     * #append}.
+     * A writer for {@code streamId} under {@code root}, in the folder {@link #folderName}; nothing
+     * is written before the first {@link #append}.
      *
-     * @throws IllegalArgumentException when {@code streamId} is not a plain folder name
+     * @throws IllegalArgumentException when {@code streamId} is null or empty
      */
     public HlsWriter(Path root, String streamId) {
-        if (streamId == null
-                || streamId.isEmpty()
-                || streamId.equals(".")
-                || streamId.equals("..")
-                || streamId.contains("/")
-                || streamId.contains("\\")) {
-            throw new IllegalArgumentException(
-                    "streamId: expected a plain folder name, got '" + streamId + "'");
-        }
-        this.dir = root.resolve(streamId);
+        this.dir = root.resolve(folderName(streamId));
         this.playlist = dir.resolve(PLAYLIST_NAME);
     }
 
-    /** The playlist file ({@code ROOT/<streamId>/index.m3u8}). */
+    /**
+     * The folder a stream's files go to: the stream id itself when it is made of letters, digits,
+     * {@code .}, {@code -} and {@code _} only (and is not {@code .} or {@code ..}), else its UTF-8
+     * bytes percent-encoded, every byte but letters, digits, {@code -} and {@code _}: {@code a/b}
+     * becomes {@code a%2Fb}, {@code ..} becomes {@code %2E%2E}. Never leaves the root, and two
+     * stream ids never share a folder.
+     *
+     * @throws IllegalArgumentException when {@code streamId} is null or empty
+     */
+    public static String folderName(String streamId) {
+        if (streamId == null || streamId.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "streamId: expected a non-empty id, got '" + streamId + "'");
+        }
+        if (PLAIN_NAME.matcher(streamId).matches()
+                && !streamId.equals(".")
+                && !streamId.equals("..")) {
+            return streamId;
+        }
+        StringBuilder name = new StringBuilder();
+        for (byte b : streamId.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || c == '-' || c == '_')) {
+                name.append(c);
+            } else {
+                name.append(String.format(Locale.ROOT, "%%%02X", b & 0xff));
+            }
+        }
+        return name.toString();
+    }
+
+    /** The playlist file ({@code ROOT/<folderName(streamId)>/index.m3u8}). */
     public Path playlist() {
         return playlist;
     }
@@ -81,11 +111,12 @@ public final class HlsWriter {
     /**
      * Writes segment {@code segmentIndex} and the playlist naming it.
      *
-     * @param segmentIndex the next index (0 first), or one already written to replace it
+     * @param segmentIndex the next index (0 first), one already written to replace it, or a later
+     *     one after a gap
      * @param tsData the MPEG-TS bytes
      * @param durationMicros the segment's duration
      * @throws IllegalStateException after {@link #end()}
-     * @throws IllegalArgumentException on a gap in the indices or a non-positive duration
+     * @throws IllegalArgumentException on a negative index or a non-positive duration
      */
     public synchronized void append(long segmentIndex, byte[] tsData, long durationMicros)
             throws IOException {
@@ -100,15 +131,10 @@ public final class HlsWriter {
             throw new IllegalArgumentException(
                     "durationMicros: expected > 0, got " + durationMicros);
         }
-        loadExisting();
-        long next = durations.isEmpty() ? 0 : durations.lastKey() + 1;
-        if (segmentIndex < 0 || segmentIndex > next) {
-            throw new IllegalArgumentException(
-                    "segmentIndex: expected "
-                            + next
-                            + " (the next) or an index already written, got "
-                            + segmentIndex);
+        if (segmentIndex < 0) {
+            throw new IllegalArgumentException("segmentIndex: expected >= 0, got " + segmentIndex);
         }
+        loadExisting();
         writeAtomically(dir.resolve(segmentName(segmentIndex)), tsData);
         durations.put(segmentIndex, durationMicros);
         writePlaylist();
@@ -138,9 +164,16 @@ public final class HlsWriter {
         text.append("#EXT-X-VERSION:").append(HLS_VERSION).append('\n');
         text.append("#EXT-X-PLAYLIST-TYPE:EVENT\n");
         text.append("#EXT-X-TARGETDURATION:").append(targetSeconds).append('\n');
-        text.append("#EXT-X-MEDIA-SEQUENCE:0\n");
+        text.append("#EXT-X-MEDIA-SEQUENCE:")
+                .append(durations.isEmpty() ? 0 : durations.firstKey())
+                .append('\n');
         text.append("#EXT-X-INDEPENDENT-SEGMENTS\n");
+        long expected = durations.isEmpty() ? 0 : durations.firstKey();
         for (Map.Entry<Long, Long> segment : durations.entrySet()) {
+            if (segment.getKey() != expected) {
+                text.append(DISCONTINUITY).append('\n');
+            }
+            expected = segment.getKey() + 1;
             long micros = segment.getValue();
             text.append(
                     String.format(

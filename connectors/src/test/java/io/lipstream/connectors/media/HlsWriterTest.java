@@ -74,16 +74,32 @@ class HlsWriterTest {
     }
 
     @Test
-    void shouldRefuseAGapInSegmentIndices() throws Exception {
+    void shouldMarkAGapInSegmentIndicesAsADiscontinuityAndGoOn() throws Exception {
         HlsWriter writer = new HlsWriter(root, "s");
         writer.append(0, bytes(10, 0), 2_000_000);
 
-        IllegalArgumentException e =
-                assertThrows(
-                        IllegalArgumentException.class,
-                        () -> writer.append(2, bytes(10, 2), 2_000_000));
+        writer.append(2, bytes(10, 2), 2_000_000);
+        writer.append(3, bytes(10, 3), 2_000_000);
 
-        assertTrue(e.getMessage().contains("expected 1"), e.getMessage());
+        Playlist playlist = Playlist.read(writer.playlist());
+        assertEquals(List.of("seg-00000.ts", "seg-00002.ts", "seg-00003.ts"), playlist.uris);
+        List<String> lines = playlist.lines;
+        int discontinuity = lines.indexOf("#EXT-X-DISCONTINUITY");
+        assertTrue(discontinuity > lines.indexOf("seg-00000.ts"), lines.toString());
+        assertTrue(discontinuity < lines.indexOf("seg-00002.ts"), lines.toString());
+        assertEquals(discontinuity, lines.lastIndexOf("#EXT-X-DISCONTINUITY"), "one gap, one tag");
+        assertTrue(Files.isRegularFile(root.resolve("s").resolve("seg-00003.ts")));
+    }
+
+    @Test
+    void shouldStartTheMediaSequenceAtTheFirstSegmentWritten() throws Exception {
+        HlsWriter writer = new HlsWriter(root, "s");
+
+        writer.append(7, bytes(10, 7), 2_000_000);
+
+        Playlist playlist = Playlist.read(writer.playlist());
+        assertEquals("7", playlist.tags.get("#EXT-X-MEDIA-SEQUENCE"));
+        assertFalse(playlist.lines.contains("#EXT-X-DISCONTINUITY"), playlist.lines.toString());
     }
 
     @Test
@@ -189,9 +205,18 @@ class HlsWriterTest {
     }
 
     @Test
-    void shouldRejectAStreamIdThatIsNotAFolderName() {
-        assertThrows(IllegalArgumentException.class, () -> new HlsWriter(root, "../elsewhere"));
-        assertThrows(IllegalArgumentException.class, () -> new HlsWriter(root, "a/b"));
+    void shouldKeepAStreamIdThatIsNotAFolderNameInsideTheRoot() throws Exception {
+        for (String id : List.of("../elsewhere", "a/b", "..", ".", "a\\b", "caf\u00e9 1")) {
+            HlsWriter writer = new HlsWriter(root, id);
+            writer.append(0, bytes(10, 0), 2_000_000);
+
+            Path folder = writer.playlist().getParent();
+            assertEquals(root, folder.getParent(), id + " went to " + folder);
+            assertEquals(HlsWriter.folderName(id), folder.getFileName().toString());
+        }
+        assertEquals("a%2Fb", HlsWriter.folderName("a/b"));
+        assertEquals("%2E%2E", HlsWriter.folderName(".."));
+        assertEquals("demo-0", HlsWriter.folderName("demo-0"), "plain ids stay as they are");
         assertThrows(IllegalArgumentException.class, () -> new HlsWriter(root, ""));
     }
 

@@ -64,7 +64,9 @@ public final class SegmentOptions {
                     .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "Also write each stream as live HLS under DIR/<streamId>/index.m3u8.");
+                            "Also write each stream as live HLS under DIR/<streamId>/index.m3u8"
+                                    + " (characters other than letters, digits, '.', '-' and '_'"
+                                    + " percent-encoded in the folder name).");
 
     private SegmentOptions() {}
 
