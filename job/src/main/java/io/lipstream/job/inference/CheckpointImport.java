@@ -55,8 +55,8 @@ public final class CheckpointImport {
     public static final int DEFAULT_CHECK_PAIRS = 2;
 
     // onnx.proto TensorProto.DataType, for Cast's "to".
-    private static final int TO_FLOAT = OnnxGraphBuilder.DATA_TYPE_FLOAT;
-    private static final int TO_FLOAT16 = OnnxGraphBuilder.DATA_TYPE_FLOAT16;
+    private static final int TO_FLOAT = OnnxProto.DATA_FLOAT;
+    private static final int TO_FLOAT16 = OnnxProto.DATA_FLOAT16;
 
     /**
      * How to import.

@@ -32,53 +32,6 @@ public final class OnnxGraphBuilder {
     /** Default-domain operator set: 17 is the newest opset of IR version 8. */
     public static final long OPSET = 17;
 
-    // onnx.proto: TensorProto.DataType
-    static final int DATA_TYPE_FLOAT = 1;
-    static final int DATA_TYPE_INT64 = 7;
-    static final int DATA_TYPE_FLOAT16 = 10;
-
-    // onnx.proto: AttributeProto.AttributeType
-    private static final int ATTRIBUTE_FLOAT = 1;
-    private static final int ATTRIBUTE_INT = 2;
-    private static final int ATTRIBUTE_TENSOR = 4;
-    private static final int ATTRIBUTE_INTS = 7;
-
-    // onnx.proto field numbers, one block per message.
-    private static final int MODEL_IR_VERSION = 1;
-    private static final int MODEL_PRODUCER_NAME = 2;
-    private static final int MODEL_GRAPH = 7;
-    private static final int MODEL_OPSET_IMPORT = 8;
-    private static final int GRAPH_NODE = 1;
-    private static final int GRAPH_NAME = 2;
-    private static final int GRAPH_INITIALIZER = 5;
-    private static final int GRAPH_INPUT = 11;
-    private static final int GRAPH_OUTPUT = 12;
-    private static final int NODE_INPUT = 1;
-    private static final int NODE_OUTPUT = 2;
-    private static final int NODE_NAME = 3;
-    private static final int NODE_OP_TYPE = 4;
-    private static final int NODE_ATTRIBUTE = 5;
-    private static final int ATTR_NAME = 1;
-    private static final int ATTR_F = 2;
-    private static final int ATTR_I = 3;
-    private static final int ATTR_T = 5;
-    private static final int ATTR_INTS = 8;
-    private static final int ATTR_TYPE = 20;
-    private static final int TENSOR_DIMS = 1;
-    private static final int TENSOR_DATA_TYPE = 2;
-    private static final int TENSOR_NAME = 8;
-    private static final int TENSOR_RAW_DATA = 9;
-    private static final int VALUE_INFO_NAME = 1;
-    private static final int VALUE_INFO_TYPE = 2;
-    private static final int TYPE_TENSOR_TYPE = 1;
-    private static final int TYPE_TENSOR_ELEM_TYPE = 1;
-    private static final int TYPE_TENSOR_SHAPE = 2;
-    private static final int SHAPE_DIM = 1;
-    private static final int DIM_VALUE = 1;
-    private static final int DIM_PARAM = 2;
-    private static final int OPSET_DOMAIN = 1;
-    private static final int OPSET_VERSION = 2;
-
     private static final int WRITE_BUFFER_BYTES = 1 << 20;
 
     private final String graphName;
@@ -130,16 +83,17 @@ public final class OnnxGraphBuilder {
                 new Message() {
                     @Override
                     int size() {
-                        return CodedOutputStream.computeStringSize(ATTR_NAME, name)
-                                + CodedOutputStream.computeInt64Size(ATTR_I, value)
-                                + CodedOutputStream.computeEnumSize(ATTR_TYPE, ATTRIBUTE_INT);
+                        return CodedOutputStream.computeStringSize(OnnxProto.ATTR_NAME, name)
+                                + CodedOutputStream.computeInt64Size(OnnxProto.ATTR_I, value)
+                                + CodedOutputStream.computeEnumSize(
+                                        OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_INT);
                     }
 
                     @Override
                     void write(CodedOutputStream out) throws IOException {
-                        out.writeString(ATTR_NAME, name);
-                        out.writeInt64(ATTR_I, value);
-                        out.writeEnum(ATTR_TYPE, ATTRIBUTE_INT);
+                        out.writeString(OnnxProto.ATTR_NAME, name);
+                        out.writeInt64(OnnxProto.ATTR_I, value);
+                        out.writeEnum(OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_INT);
                     }
                 });
     }
@@ -149,16 +103,17 @@ public final class OnnxGraphBuilder {
                 new Message() {
                     @Override
                     int size() {
-                        return CodedOutputStream.computeStringSize(ATTR_NAME, name)
-                                + CodedOutputStream.computeFloatSize(ATTR_F, value)
-                                + CodedOutputStream.computeEnumSize(ATTR_TYPE, ATTRIBUTE_FLOAT);
+                        return CodedOutputStream.computeStringSize(OnnxProto.ATTR_NAME, name)
+                                + CodedOutputStream.computeFloatSize(OnnxProto.ATTR_F, value)
+                                + CodedOutputStream.computeEnumSize(
+                                        OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_FLOAT);
                     }
 
                     @Override
                     void write(CodedOutputStream out) throws IOException {
-                        out.writeString(ATTR_NAME, name);
-                        out.writeFloat(ATTR_F, value);
-                        out.writeEnum(ATTR_TYPE, ATTRIBUTE_FLOAT);
+                        out.writeString(OnnxProto.ATTR_NAME, name);
+                        out.writeFloat(OnnxProto.ATTR_F, value);
+                        out.writeEnum(OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_FLOAT);
                     }
                 });
     }
@@ -170,41 +125,44 @@ public final class OnnxGraphBuilder {
                 new Message() {
                     @Override
                     int size() {
-                        int size = CodedOutputStream.computeStringSize(ATTR_NAME, name);
+                        int size = CodedOutputStream.computeStringSize(OnnxProto.ATTR_NAME, name);
                         for (long v : copy) {
-                            size += CodedOutputStream.computeInt64Size(ATTR_INTS, v);
+                            size += CodedOutputStream.computeInt64Size(OnnxProto.ATTR_INTS, v);
                         }
-                        return size + CodedOutputStream.computeEnumSize(ATTR_TYPE, ATTRIBUTE_INTS);
+                        return size
+                                + CodedOutputStream.computeEnumSize(
+                                        OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_INTS);
                     }
 
                     @Override
                     void write(CodedOutputStream out) throws IOException {
-                        out.writeString(ATTR_NAME, name);
+                        out.writeString(OnnxProto.ATTR_NAME, name);
                         for (long v : copy) {
-                            out.writeInt64(ATTR_INTS, v);
+                            out.writeInt64(OnnxProto.ATTR_INTS, v);
                         }
-                        out.writeEnum(ATTR_TYPE, ATTRIBUTE_INTS);
+                        out.writeEnum(OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_INTS);
                     }
                 });
     }
 
     /** A tensor attribute (for example a {@code Constant} node's value) holding float32 data. */
     public static Attribute floatTensorAttr(String name, long[] dims, float[] values) {
-        Message tensor = tensor("", dims, DATA_TYPE_FLOAT, littleEndian(values));
+        Message tensor = tensor("", dims, OnnxProto.DATA_FLOAT, littleEndian(values));
         return new Attribute(
                 new Message() {
                     @Override
                     int size() {
-                        return CodedOutputStream.computeStringSize(ATTR_NAME, name)
-                                + nestedSize(ATTR_T, tensor)
-                                + CodedOutputStream.computeEnumSize(ATTR_TYPE, ATTRIBUTE_TENSOR);
+                        return CodedOutputStream.computeStringSize(OnnxProto.ATTR_NAME, name)
+                                + nestedSize(OnnxProto.ATTR_T, tensor)
+                                + CodedOutputStream.computeEnumSize(
+                                        OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_TENSOR);
                     }
 
                     @Override
                     void write(CodedOutputStream out) throws IOException {
-                        out.writeString(ATTR_NAME, name);
-                        writeNested(out, ATTR_T, tensor);
-                        out.writeEnum(ATTR_TYPE, ATTRIBUTE_TENSOR);
+                        out.writeString(OnnxProto.ATTR_NAME, name);
+                        writeNested(out, OnnxProto.ATTR_T, tensor);
+                        out.writeEnum(OnnxProto.ATTR_TYPE, OnnxProto.ATTRIBUTE_TENSOR);
                     }
                 });
     }
@@ -224,7 +182,7 @@ public final class OnnxGraphBuilder {
     /** Adds a float32 initializer (a weight); {@code values} is copied. */
     public OnnxGraphBuilder floatInitializer(String name, long[] dims, float[] values) {
         checkElementCount(name, dims, values.length);
-        initializers.add(tensor(name, dims, DATA_TYPE_FLOAT, littleEndian(values)));
+        initializers.add(tensor(name, dims, OnnxProto.DATA_FLOAT, littleEndian(values)));
         floatParameters += values.length;
         return this;
     }
@@ -240,7 +198,7 @@ public final class OnnxGraphBuilder {
         for (float v : values) {
             raw.putShort(Float16.fromFloat(v));
         }
-        initializers.add(tensor(name, dims, DATA_TYPE_FLOAT16, raw.array()));
+        initializers.add(tensor(name, dims, OnnxProto.DATA_FLOAT16, raw.array()));
         floatParameters += values.length;
         return this;
     }
@@ -250,7 +208,7 @@ public final class OnnxGraphBuilder {
         checkElementCount(name, dims, values.length);
         ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES);
         raw.order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
-        initializers.add(tensor(name, dims, DATA_TYPE_INT64, raw.array()));
+        initializers.add(tensor(name, dims, OnnxProto.DATA_INT64, raw.array()));
         return this;
     }
 
@@ -270,15 +228,15 @@ public final class OnnxGraphBuilder {
                     int size() {
                         int size = 0;
                         for (String s : in) {
-                            size += CodedOutputStream.computeStringSize(NODE_INPUT, s);
+                            size += CodedOutputStream.computeStringSize(OnnxProto.NODE_INPUT, s);
                         }
                         for (String s : out) {
-                            size += CodedOutputStream.computeStringSize(NODE_OUTPUT, s);
+                            size += CodedOutputStream.computeStringSize(OnnxProto.NODE_OUTPUT, s);
                         }
-                        size += CodedOutputStream.computeStringSize(NODE_NAME, name);
-                        size += CodedOutputStream.computeStringSize(NODE_OP_TYPE, opType);
+                        size += CodedOutputStream.computeStringSize(OnnxProto.NODE_NAME, name);
+                        size += CodedOutputStream.computeStringSize(OnnxProto.NODE_OP_TYPE, opType);
                         for (Message a : attributes) {
-                            size += nestedSize(NODE_ATTRIBUTE, a);
+                            size += nestedSize(OnnxProto.NODE_ATTRIBUTE, a);
                         }
                         return size;
                     }
@@ -286,15 +244,15 @@ public final class OnnxGraphBuilder {
                     @Override
                     void write(CodedOutputStream o) throws IOException {
                         for (String s : in) {
-                            o.writeString(NODE_INPUT, s);
+                            o.writeString(OnnxProto.NODE_INPUT, s);
                         }
                         for (String s : out) {
-                            o.writeString(NODE_OUTPUT, s);
+                            o.writeString(OnnxProto.NODE_OUTPUT, s);
                         }
-                        o.writeString(NODE_NAME, name);
-                        o.writeString(NODE_OP_TYPE, opType);
+                        o.writeString(OnnxProto.NODE_NAME, name);
+                        o.writeString(OnnxProto.NODE_OP_TYPE, opType);
                         for (Message a : attributes) {
-                            writeNested(o, NODE_ATTRIBUTE, a);
+                            writeNested(o, OnnxProto.NODE_ATTRIBUTE, a);
                         }
                     }
                 });
@@ -329,19 +287,20 @@ public final class OnnxGraphBuilder {
     }
 
     private Message model(String producerName) {
-        Message nodeList = messages(GRAPH_NODE, nodes);
+        Message nodeList = messages(OnnxProto.GRAPH_NODE, nodes);
         Message opset =
                 new Message() {
                     @Override
                     int size() {
-                        return CodedOutputStream.computeStringSize(OPSET_DOMAIN, "")
-                                + CodedOutputStream.computeInt64Size(OPSET_VERSION, OPSET);
+                        return CodedOutputStream.computeStringSize(OnnxProto.OPSET_DOMAIN, "")
+                                + CodedOutputStream.computeInt64Size(
+                                        OnnxProto.OPSET_VERSION, OPSET);
                     }
 
                     @Override
                     void write(CodedOutputStream out) throws IOException {
-                        out.writeString(OPSET_DOMAIN, "");
-                        out.writeInt64(OPSET_VERSION, OPSET);
+                        out.writeString(OnnxProto.OPSET_DOMAIN, "");
+                        out.writeInt64(OnnxProto.OPSET_VERSION, OPSET);
                     }
                 };
         Message graphMessage =
@@ -350,40 +309,43 @@ public final class OnnxGraphBuilder {
                     int size() {
                         long size =
                                 (long) nodeList.size()
-                                        + CodedOutputStream.computeStringSize(GRAPH_NAME, graphName)
-                                        + repeatedSize(GRAPH_INITIALIZER, initializers)
-                                        + repeatedSize(GRAPH_INPUT, inputs)
-                                        + repeatedSize(GRAPH_OUTPUT, outputs);
+                                        + CodedOutputStream.computeStringSize(
+                                                OnnxProto.GRAPH_NAME, graphName)
+                                        + repeatedSize(OnnxProto.GRAPH_INITIALIZER, initializers)
+                                        + repeatedSize(OnnxProto.GRAPH_INPUT, inputs)
+                                        + repeatedSize(OnnxProto.GRAPH_OUTPUT, outputs);
                         return checkedSize(size);
                     }
 
                     @Override
                     void write(CodedOutputStream out) throws IOException {
                         nodeList.write(out);
-                        out.writeString(GRAPH_NAME, graphName);
-                        writeRepeated(out, GRAPH_INITIALIZER, initializers);
-                        writeRepeated(out, GRAPH_INPUT, inputs);
-                        writeRepeated(out, GRAPH_OUTPUT, outputs);
+                        out.writeString(OnnxProto.GRAPH_NAME, graphName);
+                        writeRepeated(out, OnnxProto.GRAPH_INITIALIZER, initializers);
+                        writeRepeated(out, OnnxProto.GRAPH_INPUT, inputs);
+                        writeRepeated(out, OnnxProto.GRAPH_OUTPUT, outputs);
                     }
                 };
         return new Message() {
             @Override
             int size() {
                 long size =
-                        (long) CodedOutputStream.computeInt64Size(MODEL_IR_VERSION, IR_VERSION)
+                        (long)
+                                        CodedOutputStream.computeInt64Size(
+                                                OnnxProto.MODEL_IR_VERSION, IR_VERSION)
                                 + CodedOutputStream.computeStringSize(
-                                        MODEL_PRODUCER_NAME, producerName)
-                                + nestedSize(MODEL_GRAPH, graphMessage)
-                                + nestedSize(MODEL_OPSET_IMPORT, opset);
+                                        OnnxProto.MODEL_PRODUCER_NAME, producerName)
+                                + nestedSize(OnnxProto.MODEL_GRAPH, graphMessage)
+                                + nestedSize(OnnxProto.MODEL_OPSET_IMPORT, opset);
                 return checkedSize(size);
             }
 
             @Override
             void write(CodedOutputStream out) throws IOException {
-                out.writeInt64(MODEL_IR_VERSION, IR_VERSION);
-                out.writeString(MODEL_PRODUCER_NAME, producerName);
-                writeNested(out, MODEL_GRAPH, graphMessage);
-                writeNested(out, MODEL_OPSET_IMPORT, opset);
+                out.writeInt64(OnnxProto.MODEL_IR_VERSION, IR_VERSION);
+                out.writeString(OnnxProto.MODEL_PRODUCER_NAME, producerName);
+                writeNested(out, OnnxProto.MODEL_GRAPH, graphMessage);
+                writeNested(out, OnnxProto.MODEL_OPSET_IMPORT, opset);
             }
         };
     }
@@ -395,14 +357,14 @@ public final class OnnxGraphBuilder {
             int size() {
                 int size = 0;
                 for (long d : shape) {
-                    size += CodedOutputStream.computeInt64Size(TENSOR_DIMS, d);
+                    size += CodedOutputStream.computeInt64Size(OnnxProto.TENSOR_DIMS, d);
                 }
-                size += CodedOutputStream.computeInt32Size(TENSOR_DATA_TYPE, dataType);
+                size += CodedOutputStream.computeInt32Size(OnnxProto.TENSOR_DATA_TYPE, dataType);
                 if (!name.isEmpty()) {
-                    size += CodedOutputStream.computeStringSize(TENSOR_NAME, name);
+                    size += CodedOutputStream.computeStringSize(OnnxProto.TENSOR_NAME, name);
                 }
                 return size
-                        + CodedOutputStream.computeTagSize(TENSOR_RAW_DATA)
+                        + CodedOutputStream.computeTagSize(OnnxProto.TENSOR_RAW_DATA)
                         + CodedOutputStream.computeUInt32SizeNoTag(raw.length)
                         + raw.length;
             }
@@ -410,13 +372,13 @@ public final class OnnxGraphBuilder {
             @Override
             void write(CodedOutputStream out) throws IOException {
                 for (long d : shape) {
-                    out.writeInt64(TENSOR_DIMS, d);
+                    out.writeInt64(OnnxProto.TENSOR_DIMS, d);
                 }
-                out.writeInt32(TENSOR_DATA_TYPE, dataType);
+                out.writeInt32(OnnxProto.TENSOR_DATA_TYPE, dataType);
                 if (!name.isEmpty()) {
-                    out.writeString(TENSOR_NAME, name);
+                    out.writeString(OnnxProto.TENSOR_NAME, name);
                 }
-                out.writeByteArray(TENSOR_RAW_DATA, raw);
+                out.writeByteArray(OnnxProto.TENSOR_RAW_DATA, raw);
             }
         };
     }
@@ -429,48 +391,50 @@ public final class OnnxGraphBuilder {
                         @Override
                         int size() {
                             return d.symbolic()
-                                    ? CodedOutputStream.computeStringSize(DIM_PARAM, d.param())
-                                    : CodedOutputStream.computeInt64Size(DIM_VALUE, d.value());
+                                    ? CodedOutputStream.computeStringSize(
+                                            OnnxProto.DIM_PARAM, d.param())
+                                    : CodedOutputStream.computeInt64Size(
+                                            OnnxProto.DIM_VALUE, d.value());
                         }
 
                         @Override
                         void write(CodedOutputStream out) throws IOException {
                             if (d.symbolic()) {
-                                out.writeString(DIM_PARAM, d.param());
+                                out.writeString(OnnxProto.DIM_PARAM, d.param());
                             } else {
-                                out.writeInt64(DIM_VALUE, d.value());
+                                out.writeInt64(OnnxProto.DIM_VALUE, d.value());
                             }
                         }
                     });
         }
-        Message shape = messages(SHAPE_DIM, dimensions);
+        Message shape = messages(OnnxProto.SHAPE_DIM, dimensions);
         Message tensorType =
                 new Message() {
                     @Override
                     int size() {
                         return CodedOutputStream.computeInt32Size(
-                                        TYPE_TENSOR_ELEM_TYPE, DATA_TYPE_FLOAT)
-                                + nestedSize(TYPE_TENSOR_SHAPE, shape);
+                                        OnnxProto.TYPE_TENSOR_ELEM_TYPE, OnnxProto.DATA_FLOAT)
+                                + nestedSize(OnnxProto.TYPE_TENSOR_SHAPE, shape);
                     }
 
                     @Override
                     void write(CodedOutputStream out) throws IOException {
-                        out.writeInt32(TYPE_TENSOR_ELEM_TYPE, DATA_TYPE_FLOAT);
-                        writeNested(out, TYPE_TENSOR_SHAPE, shape);
+                        out.writeInt32(OnnxProto.TYPE_TENSOR_ELEM_TYPE, OnnxProto.DATA_FLOAT);
+                        writeNested(out, OnnxProto.TYPE_TENSOR_SHAPE, shape);
                     }
                 };
-        Message type = messages(TYPE_TENSOR_TYPE, List.of(tensorType));
+        Message type = messages(OnnxProto.TYPE_TENSOR_TYPE, List.of(tensorType));
         return new Message() {
             @Override
             int size() {
-                return CodedOutputStream.computeStringSize(VALUE_INFO_NAME, name)
-                        + nestedSize(VALUE_INFO_TYPE, type);
+                return CodedOutputStream.computeStringSize(OnnxProto.VALUE_INFO_NAME, name)
+                        + nestedSize(OnnxProto.VALUE_INFO_TYPE, type);
             }
 
             @Override
             void write(CodedOutputStream out) throws IOException {
-                out.writeString(VALUE_INFO_NAME, name);
-                writeNested(out, VALUE_INFO_TYPE, type);
+                out.writeString(OnnxProto.VALUE_INFO_NAME, name);
+                writeNested(out, OnnxProto.VALUE_INFO_TYPE, type);
             }
         };
     }

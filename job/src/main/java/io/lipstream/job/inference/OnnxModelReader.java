@@ -26,44 +26,6 @@ import java.util.Map;
  * little heap. Initializers kept in ONNX external data files are listed but carry no data.
  */
 public final class OnnxModelReader {
-    // onnx.proto: TensorProto.DataType values that hold floating-point weights.
-    static final int FLOAT = 1;
-    static final int INT64 = 7;
-    static final int FLOAT16 = 10;
-    static final int DOUBLE = 11;
-    static final int BFLOAT16 = 16;
-
-    // onnx.proto field numbers.
-    private static final int MODEL_IR_VERSION = 1;
-    private static final int MODEL_PRODUCER_NAME = 2;
-    private static final int MODEL_PRODUCER_VERSION = 3;
-    private static final int MODEL_GRAPH = 7;
-    private static final int MODEL_OPSET_IMPORT = 8;
-    private static final int GRAPH_NODE = 1;
-    private static final int GRAPH_NAME = 2;
-    private static final int GRAPH_INITIALIZER = 5;
-    private static final int GRAPH_INPUT = 11;
-    private static final int GRAPH_OUTPUT = 12;
-    private static final int NODE_OP_TYPE = 4;
-    private static final int TENSOR_DIMS = 1;
-    private static final int TENSOR_DATA_TYPE = 2;
-    private static final int TENSOR_FLOAT_DATA = 4;
-    private static final int TENSOR_INT64_DATA = 7;
-    private static final int TENSOR_NAME = 8;
-    private static final int TENSOR_RAW_DATA = 9;
-    private static final int TENSOR_DOUBLE_DATA = 10;
-    private static final int TENSOR_DATA_LOCATION = 14;
-    private static final int TENSOR_LOCATION_EXTERNAL = 1;
-    private static final int VALUE_INFO_NAME = 1;
-    private static final int VALUE_INFO_TYPE = 2;
-    private static final int TYPE_TENSOR_TYPE = 1;
-    private static final int TYPE_TENSOR_ELEM_TYPE = 1;
-    private static final int TYPE_TENSOR_SHAPE = 2;
-    private static final int SHAPE_DIM = 1;
-    private static final int DIM_VALUE = 1;
-    private static final int DIM_PARAM = 2;
-    private static final int OPSET_DOMAIN = 1;
-    private static final int OPSET_VERSION = 2;
 
     private OnnxModelReader() {}
 
@@ -91,10 +53,10 @@ public final class OnnxModelReader {
 
         /** Whether this is a weight: a floating-point tensor. */
         public boolean isFloating() {
-            return dataType == FLOAT
-                    || dataType == FLOAT16
-                    || dataType == DOUBLE
-                    || dataType == BFLOAT16;
+            return dataType == OnnxProto.DATA_FLOAT
+                    || dataType == OnnxProto.DATA_FLOAT16
+                    || dataType == OnnxProto.DATA_DOUBLE
+                    || dataType == OnnxProto.DATA_BFLOAT16;
         }
 
         public boolean isExternal() {
@@ -103,7 +65,7 @@ public final class OnnxModelReader {
 
         /** The values of a float32 initializer. */
         public float[] floats() {
-            if (dataType != FLOAT || data == null) {
+            if (dataType != OnnxProto.DATA_FLOAT || data == null) {
                 throw new IllegalStateException(
                         "initializer " + name + " holds no inline float32 data");
             }
@@ -182,11 +144,11 @@ public final class OnnxModelReader {
         ModelBuilder m = new ModelBuilder();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case MODEL_IR_VERSION -> m.irVersion = in.readInt64();
-                case MODEL_PRODUCER_NAME -> m.producerName = in.readString();
-                case MODEL_PRODUCER_VERSION -> m.producerVersion = in.readString();
-                case MODEL_GRAPH -> nested(in, () -> readGraph(in, m));
-                case MODEL_OPSET_IMPORT -> nested(in, () -> readOpset(in, m.opsets));
+                case OnnxProto.MODEL_IR_VERSION -> m.irVersion = in.readInt64();
+                case OnnxProto.MODEL_PRODUCER_NAME -> m.producerName = in.readString();
+                case OnnxProto.MODEL_PRODUCER_VERSION -> m.producerVersion = in.readString();
+                case OnnxProto.MODEL_GRAPH -> nested(in, () -> readGraph(in, m));
+                case OnnxProto.MODEL_OPSET_IMPORT -> nested(in, () -> readOpset(in, m.opsets));
                 default -> in.skipField(tag);
             }
         }
@@ -230,11 +192,12 @@ public final class OnnxModelReader {
     private static void readGraph(CodedInputStream in, ModelBuilder m) throws IOException {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case GRAPH_NODE -> nested(in, () -> readNode(in, m.operatorCounts));
-                case GRAPH_NAME -> m.graphName = in.readString();
-                case GRAPH_INITIALIZER -> nested(in, () -> m.initializers.add(readTensor(in)));
-                case GRAPH_INPUT -> nested(in, () -> m.inputs.add(readValueInfo(in)));
-                case GRAPH_OUTPUT -> nested(in, () -> m.outputs.add(readValueInfo(in)));
+                case OnnxProto.GRAPH_NODE -> nested(in, () -> readNode(in, m.operatorCounts));
+                case OnnxProto.GRAPH_NAME -> m.graphName = in.readString();
+                case OnnxProto.GRAPH_INITIALIZER ->
+                        nested(in, () -> m.initializers.add(readTensor(in)));
+                case OnnxProto.GRAPH_INPUT -> nested(in, () -> m.inputs.add(readValueInfo(in)));
+                case OnnxProto.GRAPH_OUTPUT -> nested(in, () -> m.outputs.add(readValueInfo(in)));
                 default -> in.skipField(tag);
             }
         }
@@ -243,7 +206,7 @@ public final class OnnxModelReader {
     private static void readNode(CodedInputStream in, Map<String, Integer> counts)
             throws IOException {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) == NODE_OP_TYPE) {
+            if (WireFormat.getTagFieldNumber(tag) == OnnxProto.NODE_OP_TYPE) {
                 counts.merge(in.readString(), 1, Integer::sum);
             } else {
                 in.skipField(tag);
@@ -257,8 +220,8 @@ public final class OnnxModelReader {
         long version = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case OPSET_DOMAIN -> domain = in.readString();
-                case OPSET_VERSION -> version = in.readInt64();
+                case OnnxProto.OPSET_DOMAIN -> domain = in.readString();
+                case OnnxProto.OPSET_VERSION -> version = in.readInt64();
                 default -> in.skipField(tag);
             }
         }
@@ -276,14 +239,15 @@ public final class OnnxModelReader {
             int field = WireFormat.getTagFieldNumber(tag);
             boolean packed = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
             switch (field) {
-                case TENSOR_DIMS -> readRepeatedInt64(in, packed, dims);
-                case TENSOR_DATA_TYPE -> dataType = in.readInt32();
-                case TENSOR_NAME -> name = in.readString();
-                case TENSOR_RAW_DATA -> raw = in.readByteBuffer();
-                case TENSOR_FLOAT_DATA -> typed.readFloats(in, packed);
-                case TENSOR_INT64_DATA -> typed.readInt64s(in, packed);
-                case TENSOR_DOUBLE_DATA -> typed.readDoubles(in, packed);
-                case TENSOR_DATA_LOCATION -> external = in.readEnum() == TENSOR_LOCATION_EXTERNAL;
+                case OnnxProto.TENSOR_DIMS -> readRepeatedInt64(in, packed, dims);
+                case OnnxProto.TENSOR_DATA_TYPE -> dataType = in.readInt32();
+                case OnnxProto.TENSOR_NAME -> name = in.readString();
+                case OnnxProto.TENSOR_RAW_DATA -> raw = in.readByteBuffer();
+                case OnnxProto.TENSOR_FLOAT_DATA -> typed.readFloats(in, packed);
+                case OnnxProto.TENSOR_INT64_DATA -> typed.readInt64s(in, packed);
+                case OnnxProto.TENSOR_DOUBLE_DATA -> typed.readDoubles(in, packed);
+                case OnnxProto.TENSOR_DATA_LOCATION ->
+                        external = in.readEnum() == OnnxProto.TENSOR_LOCATION_EXTERNAL;
                 default -> in.skipField(tag);
             }
         }
@@ -350,8 +314,8 @@ public final class OnnxModelReader {
         List<String> dims = new ArrayList<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case VALUE_INFO_NAME -> name[0] = in.readString();
-                case VALUE_INFO_TYPE -> nested(in, () -> readType(in, elemType, dims));
+                case OnnxProto.VALUE_INFO_NAME -> name[0] = in.readString();
+                case OnnxProto.VALUE_INFO_TYPE -> nested(in, () -> readType(in, elemType, dims));
                 default -> in.skipField(tag);
             }
         }
@@ -361,7 +325,7 @@ public final class OnnxModelReader {
     private static void readType(CodedInputStream in, int[] elemType, List<String> dims)
             throws IOException {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) != TYPE_TENSOR_TYPE) {
+            if (WireFormat.getTagFieldNumber(tag) != OnnxProto.TYPE_TENSOR_TYPE) {
                 in.skipField(tag);
                 continue;
             }
@@ -370,8 +334,10 @@ public final class OnnxModelReader {
                     () -> {
                         for (int t = in.readTag(); t != 0; t = in.readTag()) {
                             switch (WireFormat.getTagFieldNumber(t)) {
-                                case TYPE_TENSOR_ELEM_TYPE -> elemType[0] = in.readInt32();
-                                case TYPE_TENSOR_SHAPE -> nested(in, () -> readShape(in, dims));
+                                case OnnxProto.TYPE_TENSOR_ELEM_TYPE ->
+                                        elemType[0] = in.readInt32();
+                                case OnnxProto.TYPE_TENSOR_SHAPE ->
+                                        nested(in, () -> readShape(in, dims));
                                 default -> in.skipField(t);
                             }
                         }
@@ -381,7 +347,7 @@ public final class OnnxModelReader {
 
     private static void readShape(CodedInputStream in, List<String> dims) throws IOException {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) != SHAPE_DIM) {
+            if (WireFormat.getTagFieldNumber(tag) != OnnxProto.SHAPE_DIM) {
                 in.skipField(tag);
                 continue;
             }
@@ -391,8 +357,8 @@ public final class OnnxModelReader {
                     () -> {
                         for (int t = in.readTag(); t != 0; t = in.readTag()) {
                             switch (WireFormat.getTagFieldNumber(t)) {
-                                case DIM_VALUE -> dim[0] = Long.toString(in.readInt64());
-                                case DIM_PARAM -> dim[0] = in.readString();
+                                case OnnxProto.DIM_VALUE -> dim[0] = Long.toString(in.readInt64());
+                                case OnnxProto.DIM_PARAM -> dim[0] = in.readString();
                                 default -> in.skipField(t);
                             }
                         }

@@ -75,7 +75,7 @@ public final class WeightStatistics {
         int vectors = 0;
         int constant = 0;
         for (OnnxModelReader.Initializer init : initializers) {
-            if (init.dataType() != OnnxModelReader.FLOAT || init.isExternal()) {
+            if (init.dataType() != OnnxProto.DATA_FLOAT || init.isExternal()) {
                 continue;
             }
             long[] dims = init.dims();

@@ -362,7 +362,7 @@ class BatchedLipSyncInferenceTest {
                 "Cast",
                 List.of("melMax"),
                 List.of("guardIndex"),
-                OnnxGraphBuilder.intAttr("to", OnnxGraphBuilder.DATA_TYPE_INT64));
+                OnnxGraphBuilder.intAttr("to", OnnxProto.DATA_INT64));
         g.node("Gather", List.of("guard", "guardIndex"), List.of("guardValue"));
         g.node("Add", List.of("reference", "guardValue"), List.of("generated"));
         Path onnx = dir.resolve("guarded-identity.onnx");

@@ -155,8 +155,7 @@ class CheckpointImportTest {
         assertTrue(r.maxDifference() <= CheckpointImport.FP16_TOLERANCE, r.toString());
         OnnxModelReader.Model model = OnnxModelReader.read(onnx);
         assertTrue(
-                model.initializers().stream()
-                        .allMatch(i -> i.dataType() == OnnxModelReader.FLOAT16),
+                model.initializers().stream().allMatch(i -> i.dataType() == OnnxProto.DATA_FLOAT16),
                 "every weight is float16");
         assertTrue(r.modelBytes() < r.modelParameters() * 2 + 1_000_000, "half the bytes: " + r);
         try (Wav2LipModel loaded = Wav2LipModel.load(onnx, InferenceDevice.CPU, 0)) {
