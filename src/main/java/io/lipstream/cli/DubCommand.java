@@ -1,16 +1,19 @@
 package io.lipstream.cli;
 
 import io.lipstream.app.LipSyncRun;
+import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.connectors.media.MediaException;
 import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.connectors.media.MediaProbe;
 import io.lipstream.connectors.media.SegmentCollector;
 import io.lipstream.connectors.media.SegmentRemuxer;
 import io.lipstream.connectors.serde.Bytes;
+import io.lipstream.job.options.JobOptions;
 import io.lipstream.job.options.SegmentOptions;
 import io.lipstream.schema.EncodedSegment;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -38,6 +41,9 @@ import picocli.CommandLine.Spec;
         })
 public final class DubCommand implements Callable<Integer> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DubCommand.class);
+
+    /** How far before its start a dub reads the input topics from. */
+    private static final Duration START_MARGIN = Duration.ofSeconds(10);
 
     @Spec CommandSpec spec;
 
@@ -89,6 +95,7 @@ public final class DubCommand implements Callable<Integer> {
             config.set(SegmentOptions.HLS_DIR, hls.toAbsolutePath().toString());
         }
         String streamId = "dub-" + UUID.randomUUID().toString().substring(0, 8);
+        isolate(config, streamId);
         long started = System.nanoTime();
         LipSyncRun run = stack.start(config, "lipsync dub " + video.getFileName());
         try (run) {
@@ -183,6 +190,30 @@ public final class DubCommand implements Callable<Integer> {
             return MediaProbe.of(path);
         } catch (MediaException e) {
             throw new UserError(what + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Makes this one-shot job touch its own stream only, so it can share a Kafka with other jobs
+     * and dubs: it reads from now on (not the topics' history), skips every other stream, and uses
+     * its own consumer group and transactional ids, so no two jobs fence each other. Options the
+     * user set with {@code -D} are kept.
+     */
+    private static void isolate(Configuration config, String streamId) {
+        if (!config.contains(JobOptions.STREAM_IDS)) {
+            config.set(JobOptions.STREAM_IDS, List.of(streamId));
+        }
+        if (!config.contains(KafkaOptions.START_TIMESTAMP_MS)) {
+            // Records are stamped when sent, after this; the margin covers a skewed broker clock.
+            config.set(
+                    KafkaOptions.START_TIMESTAMP_MS,
+                    System.currentTimeMillis() - START_MARGIN.toMillis());
+        }
+        if (!config.contains(KafkaOptions.GROUP_ID)) {
+            config.set(KafkaOptions.GROUP_ID, "lipstream-" + streamId);
+        }
+        if (!config.contains(KafkaOptions.TRANSACTIONAL_ID_PREFIX)) {
+            config.set(KafkaOptions.TRANSACTIONAL_ID_PREFIX, "lipstream-" + streamId);
         }
     }
 }

@@ -64,6 +64,14 @@ public final class LipSyncJob {
         this.settings = settings;
     }
 
+    /** The records of {@code job.stream-ids} alone, when that is set. */
+    private DataStream<RawRecord> selected(DataStream<RawRecord> records) {
+        if (settings.streamIds().isEmpty()) {
+            return records;
+        }
+        return records.filter(new SelectStreams(settings.streamIds())).name("SelectStreams");
+    }
+
     /** Adds the pipeline to {@code env} (checkpointing included); the caller executes it. */
     public void build(StreamExecutionEnvironment env) {
         env.setParallelism(settings.parallelism());
@@ -75,8 +83,7 @@ public final class LipSyncJob {
                         .withIdleness(SOURCE_IDLENESS);
 
         SingleOutputStreamOperator<AudioChunk> chunks =
-                env.fromSource(audio, watermarks, "AudioChunks")
-                        .uid("audio-source")
+                selected(env.fromSource(audio, watermarks, "AudioChunks").uid("audio-source"))
                         .process(
                                 new DecodeRecords<>(
                                         SingleObjectCodec.of(AudioChunk.class),
@@ -87,8 +94,7 @@ public final class LipSyncJob {
 
         var faces = settings.faces();
         SingleOutputStreamOperator<VideoFrame> frames =
-                env.fromSource(video, watermarks, "VideoFrames")
-                        .uid("video-source")
+                selected(env.fromSource(video, watermarks, "VideoFrames").uid("video-source"))
                         .process(
                                 new DecodeRecords<>(
                                         SingleObjectCodec.of(VideoFrame.class),

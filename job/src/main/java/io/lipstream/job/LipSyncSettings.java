@@ -8,12 +8,14 @@ import io.lipstream.job.options.JobOptions;
 import io.lipstream.job.options.SegmentOptions;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
  * Everything the pipeline needs, resolved once from options into immutable settings.
  *
  * @param faceSize the model's face size (96 for Wav2Lip), read from the model
+ * @param streamIds the only streams processed, or empty for every stream
  */
 public record LipSyncSettings(
         AlignmentOptions.Settings alignment,
@@ -24,7 +26,8 @@ public record LipSyncSettings(
         String videoTopic,
         Duration maxOutOfOrderness,
         Duration checkpointInterval,
-        int parallelism)
+        int parallelism,
+        List<String> streamIds)
         implements Serializable {
 
     public static LipSyncSettings from(ReadableConfig config, int faceSize) {
@@ -37,6 +40,7 @@ public record LipSyncSettings(
                 config.get(KafkaOptions.VIDEO_TOPIC),
                 config.get(JobOptions.MAX_OUT_OF_ORDERNESS),
                 config.get(JobOptions.CHECKPOINT_INTERVAL),
-                config.get(JobOptions.PARALLELISM));
+                config.get(JobOptions.PARALLELISM),
+                List.copyOf(config.getOptional(JobOptions.STREAM_IDS).orElse(List.of())));
     }
 }

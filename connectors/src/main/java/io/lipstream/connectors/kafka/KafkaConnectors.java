@@ -25,7 +25,10 @@ public final class KafkaConnectors {
         return settings;
     }
 
-    /** A source of one topic from the group's committed offsets (earliest when none). */
+    /**
+     * A source of one topic from the group's committed offsets (earliest when none), or from {@code
+     * kafka.start-timestamp-ms} when set.
+     */
     public KafkaSource<RawRecord> source(String topic) {
         Properties props = settings.clientProperties(new Properties());
         props.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
@@ -37,7 +40,9 @@ public final class KafkaConnectors {
                 .setTopics(topic)
                 .setGroupId(settings.groupId())
                 .setStartingOffsets(
-                        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                        settings.startTimestampMs() != null
+                                ? OffsetsInitializer.timestamp(settings.startTimestampMs())
+                                : OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .build();
     }

@@ -50,6 +50,15 @@ public final class KafkaOptions {
                             "Stable prefix of the segment sink's transactional ids; keep it across"
                                     + " restarts of the same job.");
 
+    public static final ConfigOption<Long> START_TIMESTAMP_MS =
+            ConfigOptions.key("kafka.start-timestamp-ms")
+                    .longType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Read the input topics from the first record at or after this epoch"
+                                    + " millisecond timestamp instead of the group's committed"
+                                    + " offsets (earliest when none).");
+
     public static final ConfigOption<Integer> TRANSACTION_TIMEOUT_MS =
             ConfigOptions.key("kafka.transaction-timeout-ms")
                     .intType()

@@ -10,9 +10,10 @@ import java.util.Properties;
 import org.apache.flink.configuration.ReadableConfig;
 
 /**
- * The resolved Kafka settings of one job or client: bootstrap servers, topic names and the extra
- * client properties (security) that pass through to every client. {@link #toString()} never shows
- * the extra properties, which may hold secrets.
+ * The resolved Kafka settings of one job or client: bootstrap servers, topic names, the extra
+ * client properties (security) that pass through to every client, and where the job's sources start
+ * ({@code startTimestampMs}, null for the group's committed offsets). {@link #toString()} never
+ * shows the extra properties, which may hold secrets.
  */
 public record KafkaSettings(
         String bootstrapServers,
@@ -23,7 +24,8 @@ public record KafkaSettings(
         String groupId,
         String transactionalIdPrefix,
         int transactionTimeoutMs,
-        Properties clientProperties)
+        Properties clientProperties,
+        Long startTimestampMs)
         implements Serializable {
 
     /** Resolves the settings from options; {@code bootstrapServers} must be set. */
@@ -47,7 +49,8 @@ public record KafkaSettings(
                 config.get(KafkaOptions.GROUP_ID),
                 config.get(KafkaOptions.TRANSACTIONAL_ID_PREFIX),
                 config.get(KafkaOptions.TRANSACTION_TIMEOUT_MS),
-                extra);
+                extra,
+                config.getOptional(KafkaOptions.START_TIMESTAMP_MS).orElse(null));
     }
 
     /** Properties for any Kafka client: bootstrap servers plus the pass-through settings. */

@@ -89,7 +89,8 @@ class EmbeddedKafkaTest {
                         base.groupId(),
                         base.transactionalIdPrefix(),
                         base.transactionTimeoutMs(),
-                        secret);
+                        secret,
+                        null);
         assertFalse(withSecret.toString().contains("hunter2"), withSecret.toString());
         assertEquals(
                 "password=\"hunter2\"",

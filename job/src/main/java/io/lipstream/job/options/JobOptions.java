@@ -1,6 +1,7 @@
 package io.lipstream.job.options;
 
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -27,6 +28,16 @@ public final class JobOptions {
                     .withDescription(
                             "Bound on how late a record's capture time may be behind its"
                                     + " stream's newest (watermarks).");
+
+    public static final ConfigOption<List<String>> STREAM_IDS =
+            ConfigOptions.key("job.stream-ids")
+                    .stringType()
+                    .asList()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Process only these streams (Kafka key = stream id; ';'-separated);"
+                                    + " records of other streams are skipped before decoding."
+                                    + " Default: every stream.");
 
     private JobOptions() {}
 }
