@@ -167,11 +167,9 @@ public final class Benchmark {
         int threads = config.get(InferenceOptions.INTRA_OP_THREADS);
         int resolvedThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         try (Wav2LipModel loaded = Wav2LipModel.load(model, device, threads)) {
-            int maxInFlight = config.get(InferenceOptions.MAX_IN_FLIGHT);
             int concurrentRuns =
-                    maxInFlight > 0
-                            ? maxInFlight
-                            : Wav2LipModel.defaultConcurrentRuns(loaded.deviceInUse());
+                    Wav2LipModel.concurrentRuns(
+                            config.get(InferenceOptions.MAX_IN_FLIGHT), loaded.deviceInUse());
             progress.printf(
                     Locale.ROOT,
                     "Bare ONNX Runtime on %s, %d intra-op threads, %d run(s) at once: batches %s%n",

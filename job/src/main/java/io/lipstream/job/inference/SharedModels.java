@@ -56,9 +56,7 @@ public final class SharedModels {
         if (entry == null) {
             Wav2LipModel model = Wav2LipModel.load(onnx, device, intraOpThreads);
             model.limitConcurrentRuns(
-                    maxConcurrentRuns > 0
-                            ? maxConcurrentRuns
-                            : Wav2LipModel.defaultConcurrentRuns(model.deviceInUse()));
+                    Wav2LipModel.concurrentRuns(maxConcurrentRuns, model.deviceInUse()));
             entry = new Entry(key, model);
             BY_KEY.put(key, entry);
             BY_MODEL.put(entry.model, entry);

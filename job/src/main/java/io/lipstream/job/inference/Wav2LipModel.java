@@ -163,6 +163,14 @@ public final class Wav2LipModel implements AutoCloseable {
         return InferenceDevice.CPU.toString().equals(deviceInUse) ? 1 : 2;
     }
 
+    /**
+     * Runs allowed at once for the setting {@code inference.max-in-flight}: the value itself, or
+     * for 0 the device's default ({@link #defaultConcurrentRuns}).
+     */
+    public static int concurrentRuns(int maxInFlight, String deviceInUse) {
+        return maxInFlight > 0 ? maxInFlight : defaultConcurrentRuns(deviceInUse);
+    }
+
     /** Lets at most {@code runs} calls of {@link #run} proceed at once; the others wait. */
     void limitConcurrentRuns(int runs) {
         if (runs < 1) {
