@@ -44,6 +44,7 @@ public final class BenchReport {
     private final String video;
     private final Map<String, Object> machine;
     private final List<BareInferenceBench.Result> bare;
+    private final BareInferenceBench.Result bareAfter;
     private final int pipelineBatch;
     private final List<PipelineBench.Result> pipeline;
     private final PipelineBench.Result live;
@@ -55,6 +56,7 @@ public final class BenchReport {
             String video,
             Map<String, Object> machine,
             List<BareInferenceBench.Result> bare,
+            BareInferenceBench.Result bareAfter,
             int pipelineBatch,
             List<PipelineBench.Result> pipeline,
             PipelineBench.Result live,
@@ -64,6 +66,7 @@ public final class BenchReport {
         this.video = video;
         this.machine = machine;
         this.bare = List.copyOf(bare);
+        this.bareAfter = bareAfter;
         this.pipelineBatch = pipelineBatch;
         this.pipeline = List.copyOf(pipeline);
         this.live = live;
@@ -71,22 +74,21 @@ public final class BenchReport {
         this.jobOptions = new java.util.TreeMap<>(jobOptions);
     }
 
-    /** Bare pairs per second at the pipeline's batch size. */
+    /**
+     * Bare pairs per second at the pipeline's batch size: the mean of the measurements before and
+     * after the pipeline runs.
+     */
     public double barePairsPerSecond() {
-        return bare.stream()
-                .filter(r -> r.batch() == pipelineBatch)
-                .findFirst()
-                .orElseThrow()
-                .pairsPerSecond();
+        return (bareBefore().pairsPerSecond() + bareAfter.pairsPerSecond()) / 2;
     }
 
-    /** Bare pairs per CPU-second (of this process) at the pipeline's batch size. */
+    /** Bare pairs per CPU-second (of this process) at the pipeline's batch size, as above. */
     public double barePairsPerCpuSecond() {
-        return bare.stream()
-                .filter(r -> r.batch() == pipelineBatch)
-                .findFirst()
-                .orElseThrow()
-                .pairsPerCpuSecond();
+        return (bareBefore().pairsPerCpuSecond() + bareAfter.pairsPerCpuSecond()) / 2;
+    }
+
+    private BareInferenceBench.Result bareBefore() {
+        return bare.stream().filter(r -> r.batch() == pipelineBatch).findFirst().orElseThrow();
     }
 
     /** Frames per second of the fastest pipeline run. */
@@ -112,6 +114,8 @@ public final class BenchReport {
         root.put("video", video);
         root.put("bare_batch", pipelineBatch);
         root.put("bare_pairs_per_s", barePairsPerSecond());
+        root.put("bare_pairs_per_s_before", bareBefore().pairsPerSecond());
+        root.put("bare_pairs_per_s_after", bareAfter.pairsPerSecond());
         root.put("pipeline_batch", pipelineBatch);
         root.put("pipeline_streams", best.streams());
         root.put("pipeline_fps", best.fps());
@@ -224,12 +228,15 @@ public final class BenchReport {
                 String.format(
                         Locale.ROOT,
                         "%nRatio pipeline / bare at batch %d: %.2f (%.1f frames/s with %d"
-                                + " stream(s) / %.1f pairs/s); per CPU-second: %.2f%n",
+                                + " stream(s) / %.1f pairs/s, the mean of %.1f before and %.1f"
+                                + " after the pipeline); per CPU-second: %.2f%n",
                         pipelineBatch,
                         ratio(),
                         pipelineFps(),
                         headline().streams(),
                         barePairsPerSecond(),
+                        bareBefore().pairsPerSecond(),
+                        bareAfter.pairsPerSecond(),
                         headline().framesPerCpuSecond() / barePairsPerCpuSecond()));
         t.append("Limits: ").append(limits(headline()).get("summary")).append('\n');
         if (live != null) {

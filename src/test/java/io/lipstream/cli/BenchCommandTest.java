@@ -66,6 +66,15 @@ class BenchCommandTest {
         assertEquals(0, exit, err.toString());
         Map<String, Object> json = new Yaml().load(Files.readString(report));
         assertPositive(json, "bare_pairs_per_s");
+        assertPositive(json, "bare_pairs_per_s_before");
+        assertPositive(json, "bare_pairs_per_s_after");
+        assertEquals(
+                (number(json.get("bare_pairs_per_s_before"))
+                                + number(json.get("bare_pairs_per_s_after")))
+                        / 2,
+                number(json.get("bare_pairs_per_s")),
+                1e-5 * number(json.get("bare_pairs_per_s")), // the JSON keeps 6 digits
+                "the ratio divides by the mean bare speed around the pipeline runs");
         assertPositive(json, "pipeline_fps");
         assertPositive(json, "ratio");
         assertEquals(4, json.get("bare_batch"), "ratio taken at the largest batch");
