@@ -23,6 +23,12 @@ public final class BenchReport {
      */
     private static final double SATURATED = 0.9;
 
+    /**
+     * A one-minute load average before the bench above this share of the cores means other work
+     * shared the machine.
+     */
+    private static final double BUSY_BEFORE = 0.5;
+
     private static final String MAX_IN_FLIGHT =
             io.lipstream.job.options.InferenceOptions.MAX_IN_FLIGHT.key();
 
@@ -350,10 +356,14 @@ public final class BenchReport {
                         perCpu * 100);
         String loadNote = "";
         Object cores = machine.get("cores");
-        if (cores instanceof Integer n && loadAbove(machine.get("load_average_after"), n)) {
+        // The load after the runs counts this process's own threads; the load before does not.
+        if (cores instanceof Integer n
+                && loadAbove(machine.get("load_average_before"), n * BUSY_BEFORE)) {
             loadNote =
-                    "; other processes loaded the machine, so the wall-clock ratio is not"
-                            + " reliable (compare the per-CPU-second figures)";
+                    "; the machine was already busy before the bench (load average "
+                            + machine.get("load_average_before")
+                            + "), so the wall-clock ratio is not reliable (compare the"
+                            + " per-CPU-second figures)";
         }
         if (running < SATURATED) {
             return String.format(
@@ -393,9 +403,9 @@ public final class BenchReport {
     }
 
     /** Whether the 1-minute load average in {@code loadAverages} exceeds {@code cores}. */
-    private static boolean loadAbove(Object loadAverages, int cores) {
+    private static boolean loadAbove(Object loadAverages, double limit) {
         try {
-            return Double.parseDouble(String.valueOf(loadAverages).split(" ")[0]) > cores;
+            return Double.parseDouble(String.valueOf(loadAverages).split(" ")[0]) > limit;
         } catch (NumberFormatException e) {
             return false;
         }
