@@ -52,7 +52,7 @@ class DeploymentManifestsTest {
 
     private static final String MAIN_CLASS_FLAG = "--job-classname";
 
-    private final Path root = repositoryRoot();
+    private final Path root = Repository.root();
     private final Path deploy = root.resolve("deploy");
 
     @Test
@@ -263,18 +263,5 @@ class DeploymentManifestsTest {
                     .sorted()
                     .toList();
         }
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("deploy/k8s"))
-                    && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException(
-                "expected to run inside the repository (a folder with pom.xml and deploy/k8s),"
-                        + " found "
-                        + Path.of("").toAbsolutePath());
     }
 }

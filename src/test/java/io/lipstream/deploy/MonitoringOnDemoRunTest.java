@@ -2,21 +2,16 @@ package io.lipstream.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.lipstream.cli.Lipsync;
 import io.lipstream.deploy.MonitoringQueries.LabelMatcher;
 import io.lipstream.deploy.MonitoringQueries.Selector;
 import io.lipstream.deploy.PrometheusScrape.Series;
+import io.lipstream.e2e.HttpPages;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -52,9 +47,7 @@ class MonitoringOnDemoRunTest {
 
     @TempDir Path dir;
 
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final Path monitoring = repositoryRoot().resolve("deploy/monitoring");
+    private final Path monitoring = Repository.root().resolve("deploy/monitoring");
 
     @Test
     void shouldServeEveryMetricTheDashboardAndAlertsQueryDuringADemo() throws Exception {
@@ -95,7 +88,7 @@ class MonitoringOnDemoRunTest {
         while (!demo.isDone()) {
             Optional<String> url = prometheusUrl(err.toString());
             if (url.isPresent()) {
-                Optional<String> page = get(url.get());
+                Optional<String> page = HttpPages.ok(url.get());
                 if (page.isPresent()) {
                     scrape = PrometheusScrape.parse(page.get());
                     problems = problems(scrape, selectors);
@@ -178,31 +171,5 @@ class MonitoringOnDemoRunTest {
     private static Optional<String> prometheusUrl(String err) {
         Matcher line = PROMETHEUS_LINE.matcher(err);
         return line.find() ? Optional.of(line.group(1)) : Optional.empty();
-    }
-
-    /** The body of a 200 response; empty while the endpoint is not up. */
-    private Optional<String> get(String url) throws InterruptedException {
-        try {
-            HttpResponse<String> response =
-                    http.send(
-                            HttpRequest.newBuilder(URI.create(url))
-                                    .timeout(Duration.ofSeconds(10))
-                                    .GET()
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
-        } catch (java.io.IOException notUpYet) {
-            return Optional.empty();
-        }
-    }
-
-    private static Path repositoryRoot() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isDirectory(d.resolve("deploy/monitoring"))) {
-                return d;
-            }
-        }
-        fail("expected to run inside the repository, found " + Path.of("").toAbsolutePath());
-        return null;
     }
 }

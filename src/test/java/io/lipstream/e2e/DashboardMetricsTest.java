@@ -8,17 +8,12 @@ import io.lipstream.app.FlinkTarget;
 import io.lipstream.app.LipSyncRun;
 import io.lipstream.connectors.media.MediaIngest;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,8 +50,6 @@ class DashboardMetricsTest {
 
     @TempDir Path dir;
 
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Yaml json = new Yaml(); // JSON is YAML
 
     @Test
@@ -151,24 +144,13 @@ class DashboardMetricsTest {
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> getJson(String url) throws Exception {
-        return (Map<String, Object>) json.load(get(url).orElseThrow(() -> new IOException(url)));
+        return (Map<String, Object>)
+                json.load(HttpPages.ok(url).orElseThrow(() -> new IOException(url)));
     }
 
     @SuppressWarnings("unchecked")
     private List<Map<String, Object>> getJsonList(String url) throws Exception {
-        Object parsed = json.load(get(url).orElseThrow(() -> new IOException(url)));
+        Object parsed = json.load(HttpPages.ok(url).orElseThrow(() -> new IOException(url)));
         return parsed == null ? List.of() : (List<Map<String, Object>>) parsed;
-    }
-
-    /** The body of a 200 response, or empty. */
-    private Optional<String> get(String url) throws Exception {
-        HttpResponse<String> response =
-                http.send(
-                        HttpRequest.newBuilder(URI.create(url))
-                                .timeout(Duration.ofSeconds(10))
-                                .GET()
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
     }
 }
