@@ -241,13 +241,13 @@ public final class Benchmark {
                 progress.flush();
                 results.add(r);
             }
-            int liveStreams = liveStreams(results, bench.streamFps());
+            int liveStreams = liveStreams(results, streamFps);
             if (liveStreams > 0) {
                 progress.printf(
                         Locale.ROOT,
                         "  live: %d stream(s) paced at %.2f frames/s each, one pass...%n",
                         liveStreams,
-                        bench.streamFps());
+                        streamFps);
                 progress.flush();
                 live = bench.measure(liveStreams, 1, true);
                 progress.printf(
