@@ -339,22 +339,6 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         }
     }
 
-    /** Crops the frame's face for the model; false (counted) if that fails. */
-    private boolean crop(FaceFrame frame, FaceBox box) {
-        try {
-            BgrImage image =
-                    FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
-            frame.crop = FaceTensors.crop(image, box, faceSize);
-            frame.box = box;
-            frame.faceSize = faceSize;
-            return true;
-        } catch (RuntimeException e) {
-            faceErrors.inc();
-            LOG.warn("stream {} frame {}: face crop failed", frame.streamId, frame.frameIndex, e);
-            return false;
-        }
-    }
-
     private static FaceFrame toFaceFrame(VideoFrame in, Long timestamp) {
         FaceFrame frame = new FaceFrame();
         frame.streamId = in.getStreamId();

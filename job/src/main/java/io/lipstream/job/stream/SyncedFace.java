@@ -26,8 +26,9 @@ public class SyncedFace {
 
     public SyncedFace() {}
 
+    /** The result for {@code frame}, which is kept without its crop (the model input). */
     public SyncedFace(FaceFrame frame, byte[] generated, Outcome outcome) {
-        this.frame = frame;
+        this.frame = frame.withoutCrop();
         this.generated = generated;
         this.outcome = outcome;
     }
