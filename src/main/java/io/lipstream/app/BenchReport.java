@@ -169,6 +169,7 @@ public final class BenchReport {
             row.put("passed_through_frames", r.passedThrough());
             row.put("process_cpu_busy", r.cpuBusy());
             row.put("frames_per_cpu_s", r.framesPerCpuSecond());
+            row.put("cpu_by_stage", r.cpuByStage());
             row.put("job_metrics", r.jobMetrics());
             pipelineRows.add(row);
         }
@@ -245,6 +246,14 @@ public final class BenchReport {
                         bareAfter.pairsPerSecond(),
                         headline().framesPerCpuSecond() / barePairsPerCpuSecond()));
         t.append("Limits: ").append(limits(headline()).get("summary")).append('\n');
+        if (!headline().cpuByStage().isEmpty()) {
+            t.append(
+                    String.format(
+                            Locale.ROOT,
+                            "CPU by stage, steady window of the %d-stream run: %s%n",
+                            headline().streams(),
+                            percentages(headline().cpuByStage())));
+        }
         if (live != null) {
             t.append(
                     String.format(
@@ -264,6 +273,15 @@ public final class BenchReport {
                                             live.fps())));
         }
         return t.toString();
+    }
+
+    /** "a 71%, b 6%, ..." for shares, in their order. */
+    private static String percentages(Map<String, Double> shares) {
+        List<String> parts = new ArrayList<>();
+        shares.forEach(
+                (stage, share) ->
+                        parts.add(String.format(Locale.ROOT, "%s %.1f%%", stage, share * 100)));
+        return String.join(", ", parts);
     }
 
     /** Frames per second the live run's streams were sent at, all streams together. */

@@ -81,7 +81,8 @@ final class PipelineBench {
             long passedThrough,
             double cpuBusy,
             double framesPerCpuSecond,
-            Map<String, Object> jobMetrics) {}
+            Map<String, Object> jobMetrics,
+            Map<String, Double> cpuByStage) {}
 
     private final LipSyncRun run;
     private final Path video;
@@ -122,13 +123,18 @@ final class PipelineBench {
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(2 * streams);
         AtomicReference<Map<String, Object>> steadyMetrics = new AtomicReference<>(Map.of());
+        AtomicReference<Map<String, Double>> steadyCpuFrom = new AtomicReference<>();
+        AtomicReference<Map<String, Double>> steadyCpuTo = new AtomicReference<>();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         sampler.scheduleWithFixedDelay(
                 () -> {
+                    Map<String, Double> cpu = CpuByStage.read();
                     Map<String, Object> sample = sampleJobMetrics();
                     if (log.frames() > expected * WARM_UP_SHARE
                             && log.frames() < expected * STEADY_UNTIL) {
                         steadyMetrics.set(sample);
+                        steadyCpuFrom.compareAndSet(null, cpu);
+                        steadyCpuTo.set(cpu);
                     }
                 },
                 SAMPLE_PERIOD.toMillis(),
@@ -183,7 +189,11 @@ final class PipelineBench {
             checkComplete(ids.get(i), collected.get(i));
         }
         Map<String, Long> sent = FrameSendTimes.read(kafka, new HashSet<>(ids));
-        return log.result(streams, loops, startMillis, sent, steadyMetrics.get());
+        Map<String, Double> cpuByStage =
+                steadyCpuFrom.get() == null
+                        ? Map.of()
+                        : CpuByStage.shares(steadyCpuFrom.get(), steadyCpuTo.get());
+        return log.result(streams, loops, startMillis, sent, steadyMetrics.get(), cpuByStage);
     }
 
     private void checkComplete(String stream, List<EncodedSegment> segments) {
@@ -253,7 +263,8 @@ final class PipelineBench {
                 int loops,
                 long startMillis,
                 Map<String, Long> sentMillis,
-                Map<String, Object> metrics) {
+                Map<String, Object> metrics,
+                Map<String, Double> cpuByStage) {
             Seen last = seen.get(seen.size() - 1);
             long total = 0;
             long synced = 0;
@@ -301,7 +312,8 @@ final class PipelineBench {
                     total - synced,
                     cpuBusy,
                     perCpuSecond,
-                    metrics);
+                    metrics,
+                    cpuByStage);
         }
     }
 }

@@ -402,7 +402,14 @@ public final class Wav2LipModel implements AutoCloseable {
                 default:
                     break;
             }
-            return env.createSession(onnx.toString(), options);
+            // On a thread of its own, named for ONNX Runtime: the session's intra-op threads
+            // inherit that name (see OrtRuntime.onOwnThread).
+            return OrtRuntime.onOwnThread(
+                    OrtRuntime.THREAD_NAME, () -> env.createSession(onnx.toString(), options));
+        } catch (OrtException | RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("loading " + onnx + " failed: " + e.getMessage(), e);
         }
     }
 

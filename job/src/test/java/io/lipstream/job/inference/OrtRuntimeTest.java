@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lipstream.job.inference.ModelSynth.Arch;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,46 @@ class OrtRuntimeTest {
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, child.exitValue(), "child JVM output:\n" + output);
         assertTrue(output.contains("ran 1 pair"), output);
+    }
+
+    @Test
+    void shouldNameTheSessionsIntraOpThreadsForOnnxRuntime() throws Exception {
+        Path onnx = dir.resolve("identity.onnx");
+        ModelSynth.write(onnx, Arch.IDENTITY, null, Wav2LipShapes.FACE_SIZE, 0);
+        long before = threadsNamed(OrtRuntime.THREAD_NAME);
+        try (Wav2LipModel model = Wav2LipModel.load(onnx, InferenceDevice.CPU, 3)) {
+            // 3 intra-op threads: the caller of run plus 2 pool threads, started with the session.
+            assertEquals(before + 2, threadsNamed(OrtRuntime.THREAD_NAME));
+        }
+    }
+
+    @Test
+    void shouldPassOnWhatTheWorkOnItsOwnThreadThrows() {
+        IllegalStateException thrown =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalStateException.class,
+                        () ->
+                                OrtRuntime.onOwnThread(
+                                        "failing",
+                                        () -> {
+                                            throw new IllegalStateException("boom");
+                                        }));
+        assertEquals("boom", thrown.getMessage());
+    }
+
+    /** Threads of this process whose kernel name is {@code name} (native threads included). */
+    private static long threadsNamed(String name) throws Exception {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.filter(
+                            t -> {
+                                try {
+                                    return Files.readString(t.resolve("comm")).strip().equals(name);
+                                } catch (java.io.IOException e) {
+                                    return false; // the thread ended
+                                }
+                            })
+                    .count();
+        }
     }
 
     @Test
