@@ -29,7 +29,9 @@ final class CpuByStage {
                     new Stage("encode_segments", List.of("EncodeSegments")),
                     new Stage("track_faces", List.of("TrackFaces")),
                     new Stage("align_audio_and_mel", List.of("AlignAudioToFra")),
-                    new Stage("sources_and_decoding", List.of("Source", "DecodeAudio", "DecodeVideo")),
+                    new Stage(
+                            "sources_and_decoding",
+                            List.of("Source", "DecodeAudio", "DecodeVideo")),
                     new Stage("checkpoints", List.of("AsyncOperations")),
                     new Stage("jit_compiler", List.of("C1 CompilerThre", "C2 CompilerThre")),
                     new Stage("garbage_collector", List.of("GC Thread", "G1 ")),
@@ -58,8 +60,8 @@ final class CpuByStage {
     private CpuByStage() {}
 
     /**
-     * CPU seconds so far per stage, threads that ended excepted (their time is lost to this
-     * view; the bench's threads live through a run).
+     * CPU seconds so far per stage, threads that ended excepted (their time is lost to this view;
+     * the bench's threads live through a run).
      */
     static Map<String, Double> read() {
         Map<String, Double> seconds = new LinkedHashMap<>();
@@ -75,7 +77,8 @@ final class CpuByStage {
                     // The name in stat is in parentheses and may hold spaces: count fields after.
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     double cpu =
-                            (Long.parseLong(fields[UTIME_FIELD]) + Long.parseLong(fields[STIME_FIELD]))
+                            (Long.parseLong(fields[UTIME_FIELD])
+                                            + Long.parseLong(fields[STIME_FIELD]))
                                     / TICKS_PER_SECOND;
                     seconds.merge(stageOf(name), cpu, Double::sum);
                 } catch (IOException | RuntimeException e) {

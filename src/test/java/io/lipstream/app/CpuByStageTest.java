@@ -62,12 +62,23 @@ class CpuByStageTest {
         Map<String, Double> shares =
                 CpuByStage.shares(
                         Map.of("onnx_runtime", 10.0, "kafka", 1.0, "other", 5.0),
-                        Map.of("onnx_runtime", 17.0, "kafka", 3.0, "other", 4.0, "jit_compiler", 1.0));
+                        Map.of(
+                                "onnx_runtime",
+                                17.0,
+                                "kafka",
+                                3.0,
+                                "other",
+                                4.0,
+                                "jit_compiler",
+                                1.0));
 
-        assertEquals(List.of("onnx_runtime", "kafka", "jit_compiler", "other"), List.copyOf(shares.keySet()));
+        assertEquals(
+                List.of("onnx_runtime", "kafka", "jit_compiler", "other"),
+                List.copyOf(shares.keySet()));
         assertEquals(0.7, shares.get("onnx_runtime"), 1e-9);
         assertEquals(0.2, shares.get("kafka"), 1e-9);
-        assertEquals(0.0, shares.get("other"), 1e-9, "a stage whose threads ended counts 0, not less");
+        assertEquals(
+                0.0, shares.get("other"), 1e-9, "a stage whose threads ended counts 0, not less");
     }
 
     @Test
