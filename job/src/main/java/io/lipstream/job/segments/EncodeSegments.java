@@ -181,7 +181,8 @@ public final class EncodeSegments
                                 ready.fpsNum(),
                                 ready.fpsDen(),
                                 bgr,
-                                ready.audio()));
+                                ready.audio(),
+                                ready.audioStartSample()));
         encodeMs.update((System.nanoTime() - started) / 1_000_000);
         if (oldestCapture != Long.MAX_VALUE) {
             latencyMs.update(System.currentTimeMillis() - oldestCapture);

@@ -10,13 +10,14 @@ import java.util.TreeMap;
 
 /**
  * Puts one stream's frames back in frame-index order and cuts them, with the stream's audio for
- * exactly their time range, into segments of a fixed number of frames (Flink-free; the operator
- * {@link EncodeSegments} owns one per stream as keyed state).
+ * their time range and the AAC encoder's context around it, into segments of a fixed number of
+ * frames (Flink-free; the operator {@link EncodeSegments} owns one per stream as keyed state).
  *
- * <p>A segment is ready when all its frames are back and the audio covers its range, or the
- * stream's audio has ended. If it stays incomplete for {@code maxWaitMillis} while later frames (or
- * the end of the stream) show it should be complete, it is cut anyway: missing frames repeat the
- * frame before them, missing audio is silence; both are counted.
+ * <p>A segment is ready when all its frames are back and the audio covers its range and {@link
+ * AacTrackEncoder#CONTEXT_AFTER} samples (96 ms) beyond, or the stream's audio has ended. If it
+ * stays incomplete for {@code maxWaitMillis} while later frames (or the end of the stream) show it
+ * should be complete, it is cut anyway: missing frames repeat the frame before them, missing audio
+ * is silence; both are counted.
  */
 public final class SegmentAssembler {
     /** Frame rate assumed for streams without a nominal rate. */
@@ -39,7 +40,11 @@ public final class SegmentAssembler {
 
     public SegmentAssembler() {}
 
-    /** One segment ready to encode. */
+    /**
+     * One segment ready to encode; {@code audio} starts at stream sample {@code audioStartSample},
+     * {@link AacTrackEncoder#CONTEXT_BEFORE} before the segment, and runs {@link
+     * AacTrackEncoder#CONTEXT_AFTER} past it (silence where the stream had none).
+     */
     public record ReadySegment(
             long segmentIndex,
             long firstFrameIndex,
@@ -47,6 +52,7 @@ public final class SegmentAssembler {
             int fpsDen,
             List<SyncedFace> frames,
             float[] audio,
+            long audioStartSample,
             int missingFrames,
             boolean last) {}
 
@@ -103,7 +109,10 @@ public final class SegmentAssembler {
             }
             boolean framesComplete =
                     frames.subMap(nextFrameIndex, end).size() == end - nextFrameIndex;
-            boolean audioComplete = audioEnded || audioStart + audioLength >= sampleAt(end);
+            boolean audioComplete =
+                    audioEnded
+                            || audioStart + audioLength
+                                    >= sampleAt(end) + AacTrackEncoder.CONTEXT_AFTER;
             boolean overdue = lastFrameIndex >= 0 || frames.ceilingKey(end) != null;
             if (!(framesComplete && audioComplete)) {
                 if (!overdue) {
@@ -157,8 +166,8 @@ public final class SegmentAssembler {
             }
             segmentFrames.add(face);
         }
-        long from = sampleAt(first);
-        long to = sampleAt(end);
+        long from = sampleAt(first) - AacTrackEncoder.CONTEXT_BEFORE;
+        long to = sampleAt(end) + AacTrackEncoder.CONTEXT_AFTER;
         float[] segmentAudio = new float[(int) (to - from)];
         long copyFrom = Math.max(from, audioStart);
         long copyTo = Math.min(to, audioStart + audioLength);
@@ -170,7 +179,8 @@ public final class SegmentAssembler {
                     (int) (copyFrom - from),
                     (int) (copyTo - copyFrom));
         }
-        dropAudioBefore(to);
+        // The next segment's encoder needs the audio just before it.
+        dropAudioBefore(sampleAt(end) - AacTrackEncoder.CONTEXT_BEFORE);
         nextFrameIndex = end;
         boolean last = lastFrameIndex >= 0 && end > lastFrameIndex;
         return new ReadySegment(
@@ -180,6 +190,7 @@ public final class SegmentAssembler {
                 fpsDen,
                 segmentFrames,
                 segmentAudio,
+                from,
                 missing,
                 last);
     }

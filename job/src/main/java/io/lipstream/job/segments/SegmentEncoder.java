@@ -3,7 +3,6 @@ package io.lipstream.job.segments;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_PKT_FLAG_KEY;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -22,14 +21,11 @@ import org.slf4j.LoggerFactory;
  * FFmpeg build has it, else libopenh264, or NVENC first when {@link EncoderSettings#gpu()} (falling
  * back to the CPU encoder, with a warning, where NVENC cannot open).
  *
- * <p>Audio is AAC-LC 16 kHz mono. The AAC encoder's priming frame (1024 samples stamped before the
- * first input sample) is dropped, so the audio track starts exactly with the video and stays in
- * sync; the track holds the segment's range rounded to whole AAC frames (within 512 samples, 32 ms,
- * of it; exact when the range is a multiple of 1024 samples, e.g. 48 frames at 25 fps). The price
- * of encoding segments independently without audio beyond their range: the first AAC frame (64 ms)
- * of each segment decodes with MDCT aliasing, heard as a short dip at every boundary.
- *
- * <p>*
+ * <p>Audio is AAC-LC 16 kHz mono on a stream-wide grid of AAC frames ({@link AacTrackEncoder}): a
+ * segment carries the frames nearest its time range, so its audio track starts and ends within 32
+ * ms of its video and the segments of a stream join without a gap or an overlap. Given the audio
+ * around its range ({@link SegmentInput#audio16kMono()}), consecutive segments decode as seamlessly
+ * as one encoding of the whole stream.
  *
  * <p>Not thread-safe: use one instance per thread (one per Flink subtask). Every native resource
  * lives only for one {@link #encode} call.
@@ -70,7 +66,7 @@ public final class SegmentEncoder implements AutoCloseable {
         SegmentClock clock =
                 new SegmentClock(
                         input.firstFrameIndex(), frames.size(), input.fpsNum(), input.fpsDen());
-        float[] audio = fitToRange(input.audio16kMono(), clock.audioSampleCount());
+        float[] audio = input.audio16kMono() == null ? new float[0] : input.audio16kMono();
 
         try (MemoryMuxer muxer = new MemoryMuxer(settings.container());
                 VideoTrackEncoder video = openVideo(input, muxer.needsGlobalHeader());
@@ -89,7 +85,9 @@ public final class SegmentEncoder implements AutoCloseable {
 
             aac.encode(
                     audio,
+                    input.audioStartSample(),
                     clock.audioStartSample(),
+                    clock.audioStartSample() + clock.audioSampleCount(),
                     p -> muxer.write(p, aac.timeBase(), audioStream));
             byte[] data = muxer.finish();
             String codecs =
@@ -177,14 +175,6 @@ public final class SegmentEncoder implements AutoCloseable {
                                 + (frame == null ? "null" : frame.length));
             }
         }
-    }
-
-    /** The samples padded with silence, or cut, to exactly {@code length}. */
-    private static float[] fitToRange(float[] samples, int length) {
-        if (samples == null) {
-            return new float[length];
-        }
-        return samples.length == length ? samples : Arrays.copyOf(samples, length);
     }
 
     @Override

@@ -14,9 +14,12 @@ import java.util.List;
  *     seconds)
  * @param fpsDen nominal frame rate denominator
  * @param bgrFrames at least one frame, each BGR24, {@code width * height * 3} bytes, rows top down
- * @param audio16kMono the stream's 16 kHz mono samples covering the segment's time range from its
- *     first frame's time to the end of its last frame; shorter (or empty) is padded with silence,
- *     longer is cut
+ * @param audio16kMono the stream's 16 kHz mono samples from stream sample {@code audioStartSample}:
+ *     the segment's time range (its first frame's time to the end of its last frame) and, for
+ *     seamless audio between segments, 1024 samples before it and 2048 after it; what they do not
+ *     cover is silence
+ * @param audioStartSample stream sample (16 kHz, from the stream's origin) of {@code
+ *     audio16kMono[0]}
  */
 public record SegmentInput(
         String streamId,
@@ -27,4 +30,32 @@ public record SegmentInput(
         int fpsNum,
         int fpsDen,
         List<byte[]> bgrFrames,
-        float[] audio16kMono) {}
+        float[] audio16kMono,
+        long audioStartSample) {
+
+    /** A segment whose audio starts exactly at its first frame (no audio around it). */
+    public SegmentInput(
+            String streamId,
+            long segmentIndex,
+            long firstFrameIndex,
+            int width,
+            int height,
+            int fpsNum,
+            int fpsDen,
+            List<byte[]> bgrFrames,
+            float[] audio16kMono) {
+        this(
+                streamId,
+                segmentIndex,
+                firstFrameIndex,
+                width,
+                height,
+                fpsNum,
+                fpsDen,
+                bgrFrames,
+                audio16kMono,
+                fpsNum > 0 && fpsDen > 0 && firstFrameIndex >= 0
+                        ? new SegmentClock(firstFrameIndex, 1, fpsNum, fpsDen).audioStartSample()
+                        : 0);
+    }
+}

@@ -46,22 +46,44 @@ class SegmentAssemblerTest {
     }
 
     @Test
-    void shouldCarryExactlyTheSegmentsAudioRange() {
+    void shouldCarryTheSegmentsAudioRangeWithTheEncodersContextAroundIt() {
         SegmentAssembler assembler = new SegmentAssembler();
-        float[] ramp = new float[16000 * 3];
-        for (int i = 0; i < ramp.length; i++) {
-            ramp[i] = i;
-        }
-        assembler.offerAudio(new AudioSpan("s", 0, ramp, false));
+        assembler.offerAudio(ramp(16000 * 5));
         for (long i = 0; i < 51; i++) {
             assembler.offerFrame(frame(i, false));
         }
         var ready = assembler.drain(TWO_SECONDS, 0, MAX_WAIT);
         assertEquals(1, ready.size());
         float[] audio = ready.get(0).audio();
-        assertEquals(32000, audio.length, "50 frames at 25 fps = 2 s at 16 kHz");
-        assertEquals(0f, audio[0]);
-        assertEquals(31999f, audio[31999]);
+        int before = AacTrackEncoder.CONTEXT_BEFORE;
+        int after = AacTrackEncoder.CONTEXT_AFTER;
+        assertEquals(-before, ready.get(0).audioStartSample());
+        assertEquals(before + 32000 + after, audio.length, "50 frames at 25 fps = 2 s at 16 kHz");
+        assertEquals(0f, audio[before - 1], "silence before the stream's start");
+        assertEquals(0f, audio[before]);
+        assertEquals(31999f, audio[before + 31999]);
+        assertEquals(32000f + after - 1, audio[audio.length - 1]);
+
+        // The next segment gets the end of this one as its context.
+        for (long i = 51; i < 101; i++) {
+            assembler.offerFrame(frame(i, false));
+        }
+        var next = assembler.drain(TWO_SECONDS, 0, MAX_WAIT);
+        assertEquals(1, next.size());
+        assertEquals(32000 - before, next.get(0).audioStartSample());
+        assertEquals(32000f - before, next.get(0).audio()[0]);
+    }
+
+    @Test
+    void shouldWaitForTheAudioAfterTheSegmentThatItsEncoderNeeds() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        for (long i = 0; i < 51; i++) {
+            assembler.offerFrame(frame(i, false));
+        }
+        assembler.offerAudio(ramp(32000 + AacTrackEncoder.CONTEXT_AFTER - 1));
+        assertEquals(0, assembler.drain(TWO_SECONDS, 0, MAX_WAIT).size());
+        assembler.offerAudio(ramp(32000 + AacTrackEncoder.CONTEXT_AFTER));
+        assertEquals(1, assembler.drain(TWO_SECONDS, 0, MAX_WAIT).size());
     }
 
     @Test
@@ -84,7 +106,10 @@ class SegmentAssemblerTest {
         }
         var next = assembler.drain(TWO_SECONDS, 10_000, MAX_WAIT);
         assertEquals(1, next.size());
-        assertEquals(32000f, next.get(0).audio()[0], "audio sample at frame 50 = 2 s");
+        assertEquals(
+                32000f - AacTrackEncoder.CONTEXT_BEFORE,
+                next.get(0).audio()[0],
+                "audio from frame 50 (2 s) less the encoder's context");
     }
 
     @Test

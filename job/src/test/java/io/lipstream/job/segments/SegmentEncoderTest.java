@@ -21,9 +21,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class SegmentEncoderTest {
+    /** Samples per SNR window when looking for a seam: 16 ms. */
+    private static final int SEAM_WINDOW = 256;
+
     private static final int WIDTH = 320;
     private static final int HEIGHT = 180;
     private static final long ONE_MS = 1_000;
+
+    /** One AAC frame, 1024 samples at 16 kHz. */
+    private static final long AAC_FRAME_MICROS = 64_000;
 
     @ParameterizedTest(name = "{0}/{1} fps from frame {2}")
     @CsvSource({"25, 1, 50, 50", "30000, 1001, 60, 60"})
@@ -50,24 +56,24 @@ class SegmentEncoderTest {
 
     @ParameterizedTest(name = "{0}/{1} fps")
     @CsvSource({"25, 1, 50", "30000, 1001, 60", "25, 1, 48"})
-    void shouldStartAudioWithTheVideoAndCoverTheSegmentRange(int fpsNum, int fpsDen, int frames)
-            throws Exception {
+    void shouldStartAudioOnTheAacGridWithinHalfAnAacFrameOfTheVideoAndCoverTheRange(
+            int fpsNum, int fpsDen, int frames) throws Exception {
         SegmentInput input = SyntheticMedia.segment(3, 150, frames, WIDTH, HEIGHT, fpsNum, fpsDen);
 
         DecodedMedia decoded = DecodedMedia.of(encode(EncoderSettings.defaults(), input).data());
 
-        long frameMicros = Math.round(1e6 * fpsDen / fpsNum);
         assertTrue(decoded.hasAudio());
         assertEquals(16_000, decoded.sampleRate());
         assertEquals(1, decoded.audioChannels());
         long videoStart = decoded.videoTimestamps().get(0);
         long audioStart = decoded.audioTimestamps().get(0);
         assertTrue(
-                Math.abs(audioStart - videoStart) < frameMicros,
+                Math.abs(audioStart - videoStart) <= AAC_FRAME_MICROS / 2 + ONE_MS,
                 "audio starts at " + audioStart + " us, video at " + videoStart + " us");
+        assertEquals(0, audioStart % AAC_FRAME_MICROS, "on the stream's grid of AAC frames");
         double rangeSamples = frames * 16_000.0 * fpsDen / fpsNum;
-        // Whole AAC frames of 1024 samples: at most half a frame from the range.
-        assertEquals(rangeSamples, decoded.audioSampleCount(), 512.0);
+        // The AAC frames nearest the range: within half a frame at each end.
+        assertEquals(rangeSamples, decoded.audioSampleCount(), 1024.0);
     }
 
     @Test
@@ -144,18 +150,56 @@ class SegmentEncoderTest {
     }
 
     @Test
+    void shouldJoinTheAudioOfConsecutiveSegmentsWithoutASeam() throws Exception {
+        List<EncodedBytes> segments = threeConsecutiveSegments(50);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (EncodedBytes segment : segments) {
+            joined.write(segment.data());
+        }
+        DecodedMedia decoded = DecodedMedia.of(joined.toByteArray());
+        float[] audio = decoded.audio();
+        long first = Math.round(decoded.audioTimestamps().get(0) * 16_000 / 1e6);
+        float[] expected = SyntheticMedia.tones(first, audio.length);
+
+        // The stream's very first AAC frame has nothing before it; every later one should decode
+        // as well at a segment boundary (2 s = sample 32000, 4 s = 64000) as anywhere else.
+        double worstInside = Double.POSITIVE_INFINITY;
+        double worstAtBoundary = Double.POSITIVE_INFINITY;
+        for (int at = SEAM_WINDOW * 8; at + SEAM_WINDOW <= audio.length; at += SEAM_WINDOW) {
+            long sample = first + at;
+            double snr = snr(expected, audio, at, at + SEAM_WINDOW);
+            if (Math.abs(sample - 32_000) < 2_048 || Math.abs(sample - 64_000) < 2_048) {
+                worstAtBoundary = Math.min(worstAtBoundary, snr);
+            } else {
+                worstInside = Math.min(worstInside, snr);
+            }
+        }
+        // Encoded segment by segment on their own ranges, boundaries fell to about 2 dB.
+        assertTrue(
+                worstAtBoundary > 10 && worstAtBoundary > worstInside - 3,
+                "worst SNR at boundaries "
+                        + worstAtBoundary
+                        + " dB, inside segments "
+                        + worstInside
+                        + " dB");
+        assertEquals(3 * 32_000, audio.length, 1_024, "the segments carry each AAC frame once");
+    }
+
+    @Test
     void shouldPadMissingOrShortAudioWithSilence() throws Exception {
         SegmentInput full = SyntheticMedia.segment(0, 25, 25, WIDTH, HEIGHT, 25, 1);
         SegmentInput silent = withAudio(full, new float[0]);
-        SegmentInput half = withAudio(full, java.util.Arrays.copyOf(full.audio16kMono(), 8_000));
+        // Audio for the segment's first half second only (it starts at frame 25 = sample 16000).
+        SegmentInput half = withAudio(full, SyntheticMedia.tones(16_000, 8_000));
 
         DecodedMedia decodedSilent =
                 DecodedMedia.of(encode(EncoderSettings.defaults(), silent).data());
         DecodedMedia decodedHalf = DecodedMedia.of(encode(EncoderSettings.defaults(), half).data());
 
-        assertEquals(16_000, decodedSilent.audioSampleCount(), 512);
+        // AAC frames nearest the range: within half a frame (512 samples) at each end.
+        assertEquals(16_000, decodedSilent.audioSampleCount(), 1024);
         assertTrue(rms(decodedSilent.audio(), 0, decodedSilent.audioSampleCount()) < 1e-3);
-        assertEquals(16_000, decodedHalf.audioSampleCount(), 512);
+        assertEquals(16_000, decodedHalf.audioSampleCount(), 1024);
         float[] halfAudio = decodedHalf.audio();
         assertTrue(rms(halfAudio, 1_024, 7_000) > 0.1, "the signal part is heard");
         assertTrue(rms(halfAudio, 9_216, halfAudio.length) < 1e-3, "the padded part is silent");
@@ -172,8 +216,10 @@ class SegmentEncoderTest {
         assertTrue(decoded.format().contains("mp4"), decoded.format());
         assertEquals(50, decoded.frameCount());
         assertEquals(2_000_000, decoded.videoTimestamps().get(0), ONE_MS);
-        assertEquals(2_000_000, decoded.audioTimestamps().get(0), ONE_MS);
-        assertEquals(32_000, decoded.audioSampleCount(), 512);
+        // Samples 32000 and 64000 are not on the AAC grid: the nearest grid points are frames 31
+        // (sample 31744, 1.984 s) and 63 (64512).
+        assertEquals(1_984_000, decoded.audioTimestamps().get(0), ONE_MS);
+        assertEquals((63 - 31) * 1024, decoded.audioSampleCount());
         assertTrue(SyntheticMedia.psnr(input.bgrFrames().get(0), decoded.frames().get(0)) > 30.0);
     }
 
@@ -274,6 +320,7 @@ class SegmentEncoderTest {
         }
     }
 
+    /** The input with {@code audio} starting at its first frame and nothing around it. */
     private static SegmentInput withAudio(SegmentInput input, float[] audio) {
         return new SegmentInput(
                 input.streamId(),
@@ -285,6 +332,18 @@ class SegmentEncoderTest {
                 input.fpsDen(),
                 input.bgrFrames(),
                 audio);
+    }
+
+    /** Signal-to-noise ratio of {@code actual} against {@code expected} over a range, dB. */
+    private static double snr(float[] expected, float[] actual, int from, int to) {
+        double signal = 0;
+        double noise = 0;
+        for (int i = from; i < to; i++) {
+            signal += expected[i] * expected[i];
+            double d = expected[i] - actual[i];
+            noise += d * d;
+        }
+        return 10 * Math.log10(signal / Math.max(noise, 1e-12));
     }
 
     private static double rms(float[] samples, int from, int to) {

@@ -112,7 +112,10 @@ final class SyntheticMedia {
         return mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / mse);
     }
 
-    /** A segment of the synthetic stream. */
+    /**
+     * A segment of the synthetic stream, with the audio around its range that the segment stage
+     * gives the encoder (none before the stream's start).
+     */
     static SegmentInput segment(
             long segmentIndex,
             long firstFrame,
@@ -121,6 +124,10 @@ final class SyntheticMedia {
             int height,
             int fpsNum,
             int fpsDen) {
+        long audioFrom =
+                Math.max(0, sampleAt(firstFrame, fpsNum, fpsDen) - AacTrackEncoder.CONTEXT_BEFORE);
+        long audioTo =
+                sampleAt(firstFrame + frames, fpsNum, fpsDen) + AacTrackEncoder.CONTEXT_AFTER;
         return new SegmentInput(
                 "synthetic",
                 segmentIndex,
@@ -130,6 +137,7 @@ final class SyntheticMedia {
                 fpsNum,
                 fpsDen,
                 frames(width, height, firstFrame, frames),
-                tonesForFrames(firstFrame, frames, fpsNum, fpsDen));
+                tones(audioFrom, (int) (audioTo - audioFrom)),
+                audioFrom);
     }
 }
