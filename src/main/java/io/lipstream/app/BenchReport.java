@@ -24,10 +24,10 @@ public final class BenchReport {
     private static final double SATURATED = 0.9;
 
     /**
-     * A one-minute load average before the bench above this share of the cores means other work
-     * shared the machine.
+     * Other processes (or the hypervisor's steal) taking more than this share of the machine's CPU
+     * during the bench make the wall-clock figures unreliable.
      */
-    private static final double BUSY_BEFORE = 0.5;
+    private static final double SHARED_MACHINE = 0.05;
 
     private static final String MAX_IN_FLIGHT =
             io.lipstream.job.options.InferenceOptions.MAX_IN_FLIGHT.key();
@@ -185,7 +185,7 @@ public final class BenchReport {
                 String.format(
                         Locale.ROOT,
                         "Model: %s%nMachine: %s cores (%s), device %s, %s intra-op threads, %s"
-                                + " run(s) at once; load average %s before, %s after%n%n",
+                                + " run(s) at once; load average %s before, %s after%s%n%n",
                         model,
                         machine.get("cores"),
                         machine.get("cpu"),
@@ -193,7 +193,15 @@ public final class BenchReport {
                         machine.get("intra_op_threads"),
                         machine.get("concurrent_runs"),
                         machine.get("load_average_before"),
-                        machine.get("load_average_after")));
+                        machine.get("load_average_after"),
+                        machine.containsKey("other_processes_cpu_share")
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "; during the bench other processes took %.1f%% of the"
+                                                + " CPU, the hypervisor %.1f%%",
+                                        number(machine.get("other_processes_cpu_share")) * 100,
+                                        number(machine.get("steal_cpu_share")) * 100)
+                                : ""));
         t.append("Bare ONNX Runtime (inputs prepared in advance)\n");
         t.append(" batch   pairs/s  pairs/cpu-s   ms/run  runs\n");
         for (BareInferenceBench.Result r : bare) {
@@ -373,15 +381,17 @@ public final class BenchReport {
                                 + " and the ingest client",
                         perCpu * 100);
         String loadNote = "";
-        Object cores = machine.get("cores");
-        // The load after the runs counts this process's own threads; the load before does not.
-        if (cores instanceof Integer n
-                && loadAbove(machine.get("load_average_before"), n * BUSY_BEFORE)) {
+        double others = number(machine.get("other_processes_cpu_share"));
+        double steal = number(machine.get("steal_cpu_share"));
+        if (others + steal > SHARED_MACHINE) {
             loadNote =
-                    "; the machine was already busy before the bench (load average "
-                            + machine.get("load_average_before")
-                            + "), so the wall-clock ratio is not reliable (compare the"
-                            + " per-CPU-second figures)";
+                    String.format(
+                            Locale.ROOT,
+                            "; other processes took %.0f%% of the machine's CPU during the bench"
+                                    + " and the hypervisor %.0f%%, so the wall-clock ratio is not"
+                                    + " reliable (compare the per-CPU-second figures)",
+                            others * 100,
+                            steal * 100);
         }
         if (running < SATURATED) {
             return String.format(
@@ -421,14 +431,6 @@ public final class BenchReport {
     }
 
     /** Whether the 1-minute load average in {@code loadAverages} exceeds {@code cores}. */
-    private static boolean loadAbove(Object loadAverages, double limit) {
-        try {
-            return Double.parseDouble(String.valueOf(loadAverages).split(" ")[0]) > limit;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
     private static double number(Object value) {
         return value instanceof Number n ? n.doubleValue() : Double.NaN;
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
@@ -117,6 +118,7 @@ public final class Benchmark {
      */
     public BenchReport run() throws Exception {
         String loadBefore = MachineInfo.loadAverage();
+        MachineCpu cpuBefore = MachineCpu.now();
         Path synthesized = null;
         Path model = settings.model();
         if (model == null) {
@@ -149,7 +151,12 @@ public final class Benchmark {
                             ? "synthesized Wav2Lip generator (ModelSynth WAV2LIP, random weights)"
                             : settings.model().toString(),
                     settings.video().toString(),
-                    MachineInfo.describe(bare.device, bare.threads, bare.runs, loadBefore),
+                    MachineInfo.describe(
+                            bare.device,
+                            bare.threads,
+                            bare.runs,
+                            loadBefore,
+                            cpuBefore == null ? Map.of() : cpuBefore.sharesUntil(MachineCpu.now())),
                     bare.results,
                     after.results.get(0),
                     settings.pipelineBatch(),

@@ -24,8 +24,16 @@ final class MachineInfo {
         }
     }
 
+    /**
+     * The machine, with {@code cpuShares} from {@link MachineCpu#sharesUntil} over the bench: the
+     * share of the machine's CPU other processes took, and the hypervisor's steal.
+     */
     static Map<String, Object> describe(
-            String device, int intraOpThreads, int concurrentRuns, String loadBefore) {
+            String device,
+            int intraOpThreads,
+            int concurrentRuns,
+            String loadBefore,
+            Map<String, Double> cpuShares) {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cores", Runtime.getRuntime().availableProcessors());
         machine.put("cpu", cpuModel());
@@ -37,6 +45,10 @@ final class MachineInfo {
         machine.put("concurrent_runs", concurrentRuns);
         machine.put("load_average_before", loadBefore);
         machine.put("load_average_after", loadAverage());
+        if (!cpuShares.isEmpty()) {
+            machine.put("other_processes_cpu_share", cpuShares.get("other_processes"));
+            machine.put("steal_cpu_share", cpuShares.get("steal"));
+        }
         return machine;
     }
 

@@ -108,6 +108,10 @@ class BenchCommandTest {
         assertPositive(machine, "cores");
         assertEquals("cpu", machine.get("device"));
         assertNotEquals("?", machine.get("load_average_before"));
+        for (String share : List.of("other_processes_cpu_share", "steal_cpu_share")) {
+            double value = number(machine.get(share));
+            assertTrue(value >= 0 && value <= 1, share + ": " + value);
+        }
         assertTrue(out.toString().contains("Ratio pipeline / bare at batch 4"), out.toString());
     }
 
