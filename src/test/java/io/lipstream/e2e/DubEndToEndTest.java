@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.lipstream.cli.Lipsync;
+import io.lipstream.connectors.media.DecodedMedia;
 import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.MediaProbe;
 import io.lipstream.connectors.media.Samples;
@@ -64,18 +65,18 @@ class DubEndToEndTest {
         assertTrue(Files.size(out) > 0);
         DecodedMedia input = DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path());
         DecodedMedia output = DecodedMedia.of(out);
-        assertEquals(input.videoFrames(), output.videoFrames(), "frame count");
+        assertEquals(input.frameCount(), output.frameCount(), "frame count");
         assertEquals("h264", output.videoCodec());
-        assertEquals(input.fps(), output.fps(), 0.01);
+        assertEquals(input.frameRate(), output.frameRate(), 0.01);
         assertEquals(input.width(), output.width());
         assertEquals(input.height(), output.height());
         assertTrue(output.hasAudio(), "audio track");
-        double audioSeconds = output.audioSamples() / 16000.0;
-        double videoSeconds = output.videoFrames() / output.fps();
+        double audioSeconds = output.audioSampleCount() / 16000.0;
+        double videoSeconds = output.frameCount() / output.frameRate();
         assertEquals(videoSeconds, audioSeconds, 0.2, "audio covers the video");
         // Timestamps strictly increase one frame apart: frames are in order, none repeated.
-        for (int i = 1; i < output.frameTimestamps().size(); i++) {
-            long step = output.frameTimestamps().get(i) - output.frameTimestamps().get(i - 1);
+        for (int i = 1; i < output.videoTimestamps().size(); i++) {
+            long step = output.videoTimestamps().get(i) - output.videoTimestamps().get(i - 1);
             assertEquals(40_000, step, 1_000, "frame " + i);
         }
     }
@@ -105,7 +106,7 @@ class DubEndToEndTest {
         assertEquals("h264", video.get("codec_name"));
         assertEquals(input.fpsNum() + "/" + input.fpsDen(), video.get("r_frame_rate"));
         assertEquals(
-                String.valueOf(DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path()).videoFrames()),
+                String.valueOf(DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path()).frameCount()),
                 video.get("nb_read_frames"));
         assertEquals("aac", audio.get("codec_name"));
         double frame = (double) input.fpsDen() / input.fpsNum();
@@ -137,7 +138,7 @@ class DubEndToEndTest {
         assumeTrue(DecodedMedia.ffprobeInstalled(), "ffprobe not installed (CI installs ffmpeg)");
         assertEquals(0, exit, stderr);
         MediaProbe input = MediaProbe.of(Samples.TALKING_ASTRONAUT_MP4.path());
-        int inputFrames = DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path()).videoFrames();
+        int inputFrames = DecodedMedia.of(Samples.TALKING_ASTRONAUT_MP4.path()).frameCount();
         double frame = (double) input.fpsDen() / input.fpsNum();
         Path stream = hlsStreamFolder();
         long frames = 0;

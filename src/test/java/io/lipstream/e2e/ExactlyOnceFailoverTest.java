@@ -11,6 +11,7 @@ import io.lipstream.connectors.kafka.KafkaConnectors;
 import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.Topics;
+import io.lipstream.connectors.media.DecodedMedia;
 import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.job.LipSyncJob;
@@ -213,7 +214,7 @@ class ExactlyOnceFailoverTest {
             assertEquals(i, s.getSegmentIndex(), what + ": segment index (no duplicate, no gap)");
             assertEquals(nextFrame, s.getFirstFrameIndex(), what + ": first frame");
             assertEquals(i == segments.size() - 1, s.getLast(), what + ": last flag");
-            int decoded = DecodedMedia.of(bytes(s.getData())).videoFrames();
+            int decoded = DecodedMedia.of(bytes(s.getData())).frameCount();
             assertEquals(s.getFrameCount(), decoded, what + ": frames decoded");
             nextFrame += s.getFrameCount();
             decodedFrames += decoded;

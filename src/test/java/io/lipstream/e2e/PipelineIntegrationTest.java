@@ -8,6 +8,7 @@ import io.lipstream.app.FlinkTarget;
 import io.lipstream.app.LipSyncRun;
 import io.lipstream.cli.Lipsync;
 import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.media.DecodedMedia;
 import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.connectors.media.SegmentCollector;
@@ -99,7 +100,7 @@ class PipelineIntegrationTest {
 
         Path mp4 = dir.resolve("b.mp4");
         assertEquals(0, export("b", mp4));
-        assertEquals(FRAMES, DecodedMedia.of(mp4).videoFrames(), "MP4 frames");
+        assertEquals(FRAMES, DecodedMedia.of(mp4).frameCount(), "MP4 frames");
         assertTrue(new HashSet<>(pictures).size() > 1, "digests see the pictures");
         assertEquals(pictures, DecodedMedia.pictureDigests(mp4), "MP4 pictures = segments'");
 
@@ -162,7 +163,7 @@ class PipelineIntegrationTest {
             assertEquals(i, s.getSegmentIndex());
             assertEquals(nextFrame, s.getFirstFrameIndex(), "segments follow each other");
             DecodedMedia alone = DecodedMedia.of(bytes(s.getData()));
-            assertEquals(s.getFrameCount(), alone.videoFrames(), "segment " + i + " decodes alone");
+            assertEquals(s.getFrameCount(), alone.frameCount(), "segment " + i + " decodes alone");
             assertTrue(alone.hasAudio(), "segment " + i + " has audio");
             assertEquals(s.getFrameCount(), s.getLipSyncedFrames() + s.getPassedThroughFrames());
             nextFrame += s.getFrameCount();
