@@ -4,12 +4,12 @@ import io.lipstream.job.inference.CheckpointException;
 import io.lipstream.job.inference.CheckpointImport;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,21 +39,7 @@ final class ModelImportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "wav2lip.pth, .pdparams...")
     Path checkpoint;
 
-    @Option(names = "--out", required = true, paramLabel = "M.onnx", description = "Output file.")
-    Path out;
-
-    @Option(
-            names = "--batch",
-            defaultValue = ModelFiles.DYNAMIC_BATCH,
-            paramLabel = "N|dynamic",
-            description = "Fixed batch size (Wav2Lip uses 128), or dynamic (default).")
-    String batch;
-
-    @Option(
-            names = "--face-size",
-            defaultValue = "96",
-            description = "Face side in pixels; the generator takes 96 only (default: 96).")
-    int faceSize;
+    @Mixin ModelOutputOptions output;
 
     @Option(
             names = "--fp16",
@@ -90,14 +76,11 @@ final class ModelImportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelFiles.requireReadable(checkpoint, "checkpoint");
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            throw new UserError("output folder not found: " + parent);
-        }
+        Path out = output.checkedOut();
         CheckpointImport.Options options =
                 new CheckpointImport.Options(
-                        ModelFiles.parseBatch(batch),
-                        faceSize,
+                        output.fixedBatch(),
+                        output.faceSize,
                         fp16,
                         checkPairs,
                         tolerance,

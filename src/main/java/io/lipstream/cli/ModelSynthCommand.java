@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,15 +40,7 @@ final class ModelSynthCommand implements Callable<Integer> {
             description = "wav2lip, identity, identity-export-names or six-channel-output.")
     String arch;
 
-    @Option(names = "--out", required = true, paramLabel = "M.onnx", description = "Output file.")
-    Path out;
-
-    @Option(
-            names = "--batch",
-            defaultValue = ModelFiles.DYNAMIC_BATCH,
-            paramLabel = "N|dynamic",
-            description = "Fixed batch size, or dynamic (default: ${DEFAULT-VALUE}).")
-    String batch;
+    @Mixin ModelOutputOptions output;
 
     @Option(
             names = "--seed",
@@ -55,22 +48,14 @@ final class ModelSynthCommand implements Callable<Integer> {
             description = "Seed of the random weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(
-            names = "--face-size",
-            defaultValue = "96",
-            description = "Face side in pixels; wav2lip takes 96 only (default: ${DEFAULT-VALUE}).")
-    int faceSize;
-
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
         Arch chosen = parseArch(arch);
-        Integer fixedBatch = ModelFiles.parseBatch(batch);
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            throw new UserError("output folder not found: " + parent);
-        }
+        Integer fixedBatch = output.fixedBatch();
+        Path out = output.checkedOut();
+        int faceSize = output.faceSize;
         try {
             ModelSynth.write(out, chosen, fixedBatch, faceSize, seed);
         } catch (IllegalArgumentException e) {
@@ -95,12 +80,12 @@ final class ModelSynthCommand implements Callable<Integer> {
                                 ModelSynth.foldedParameterCount(chosen),
                                 seed)
                         : "",
-                size() / MB);
+                size(out) / MB);
         o.flush();
         return 0;
     }
 
-    private long size() {
+    private static long size(Path out) {
         try {
             return Files.size(out);
         } catch (IOException e) {
