@@ -1,21 +1,18 @@
 package io.lipstream.app;
 
-import io.lipstream.connectors.kafka.EmbeddedKafka;
 import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.kafka.TopicReaders;
 import io.lipstream.connectors.serde.MalformedRecordException;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.schema.VideoFrame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * When each frame of some streams was produced: the Kafka timestamp (producer create time, set when
@@ -31,23 +28,11 @@ final class FrameSendTimes {
      * {@link #key}(stream, frame index) to epoch milliseconds, for every frame of {@code streams}.
      */
     static Map<String, Long> read(KafkaSettings kafka, Set<String> streams) {
-        Properties props = new Properties();
-        props.put("enable.auto.commit", "false");
-        props.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
-        props.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
         SingleObjectCodec<VideoFrame> codec = SingleObjectCodec.of(VideoFrame.class);
         Map<String, Long> times = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(
-                        kafka.clientProperties(props),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions =
-                    consumer.partitionsFor(kafka.videoTopic()).stream()
-                            .map(p -> new TopicPartition(p.topic(), p.partition()))
-                            .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+                TopicReaders.fromStart(kafka, kafka.videoTopic(), TopicReaders.READ_UNCOMMITTED)) {
+            Set<TopicPartition> partitions = consumer.assignment();
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (!reached(consumer, end)) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {

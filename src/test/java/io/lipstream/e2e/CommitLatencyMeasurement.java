@@ -2,8 +2,8 @@ package io.lipstream.e2e;
 
 import io.lipstream.app.FlinkTarget;
 import io.lipstream.app.LipSyncRun;
-import io.lipstream.connectors.kafka.EmbeddedKafka;
 import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.kafka.TopicReaders;
 import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.connectors.media.Samples;
 import io.lipstream.connectors.media.SegmentCollector;
@@ -18,14 +18,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Measures, on the embedded stack, how long a live frame takes from entering Kafka to being
@@ -157,20 +156,11 @@ public final class CommitLatencyMeasurement {
 
     /** Each frame's Kafka timestamp: when the ingest sent it. */
     private static Map<Long, Long> frameTimestamps(KafkaSettings kafka) {
-        Properties props = new Properties();
-        props.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
         SingleObjectCodec<VideoFrame> codec = SingleObjectCodec.of(VideoFrame.class);
         Map<Long, Long> sentAt = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(
-                        kafka.clientProperties(props),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(kafka.videoTopic())
-                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+                TopicReaders.fromStart(kafka, kafka.videoTopic(), TopicReaders.READ_UNCOMMITTED)) {
+            Set<TopicPartition> partitions = consumer.assignment();
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             while (end.entrySet().stream()
                     .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {

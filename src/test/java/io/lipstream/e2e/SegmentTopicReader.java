@@ -1,18 +1,16 @@
 package io.lipstream.e2e;
 
-import io.lipstream.connectors.kafka.EmbeddedKafka;
 import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.kafka.TopicReaders;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.schema.EncodedSegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Every record of the segment topic, from the beginning, as a reader with the given isolation level
@@ -20,11 +18,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * reordered, so duplicates and gaps stay visible.
  */
 final class SegmentTopicReader implements AutoCloseable {
-    /** What a consumer of committed output sees: only records of committed transactions. */
-    static final String READ_COMMITTED = "read_committed";
-
-    /** Records as soon as they are in the log, transactions committed or not. */
-    static final String READ_UNCOMMITTED = "read_uncommitted";
+    static final String READ_COMMITTED = TopicReaders.READ_COMMITTED;
+    static final String READ_UNCOMMITTED = TopicReaders.READ_UNCOMMITTED;
 
     private static final Duration POLL = Duration.ofMillis(100);
 
@@ -34,20 +29,7 @@ final class SegmentTopicReader implements AutoCloseable {
             SingleObjectCodec.of(EncodedSegment.class);
 
     SegmentTopicReader(KafkaSettings settings, String isolationLevel) {
-        Properties props = new Properties();
-        props.put("isolation.level", isolationLevel);
-        props.put("enable.auto.commit", "false");
-        props.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
-        props.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
-        consumer =
-                new KafkaConsumer<>(
-                        settings.clientProperties(props),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer());
-        consumer.partitionsFor(settings.segmentTopic())
-                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        consumer = TopicReaders.fromStart(settings, settings.segmentTopic(), isolationLevel);
     }
 
     /** The records that arrived since the last call (waits up to a short poll interval). */

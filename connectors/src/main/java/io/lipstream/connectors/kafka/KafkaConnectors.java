@@ -30,10 +30,8 @@ public final class KafkaConnectors {
      * kafka.start-timestamp-ms} when set.
      */
     public KafkaSource<RawRecord> source(String topic) {
-        Properties props = settings.clientProperties(new Properties());
-        props.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
-        props.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
-        props.put("isolation.level", "read_committed");
+        Properties props = settings.clientProperties(TopicReaders.largeRecordFetch());
+        props.put("isolation.level", TopicReaders.READ_COMMITTED);
         return KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(settings.bootstrapServers())
                 .setProperties(props)

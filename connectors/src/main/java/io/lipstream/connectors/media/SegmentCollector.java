@@ -1,21 +1,18 @@
 package io.lipstream.connectors.media;
 
-import io.lipstream.connectors.kafka.EmbeddedKafka;
 import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.kafka.TopicReaders;
 import io.lipstream.connectors.serde.MalformedRecordException;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.schema.EncodedSegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads one stream's committed segments from the segment topic ({@code read_committed}), in segment
@@ -29,21 +26,9 @@ public final class SegmentCollector implements AutoCloseable {
             SingleObjectCodec.of(EncodedSegment.class);
 
     public SegmentCollector(KafkaSettings settings) {
-        Properties props = new Properties();
-        props.put("isolation.level", "read_committed");
-        props.put("enable.auto.commit", "false");
-        props.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
-        props.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
         consumer =
-                new KafkaConsumer<>(
-                        settings.clientProperties(props),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer());
-        List<TopicPartition> partitions = new ArrayList<>();
-        consumer.partitionsFor(settings.segmentTopic())
-                .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+                TopicReaders.fromStart(
+                        settings, settings.segmentTopic(), TopicReaders.READ_COMMITTED);
     }
 
     /**
