@@ -33,7 +33,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * frames as JPEG {@link VideoFrame}s, audio decoded and resampled by FFmpeg to 16 kHz mono S16LE
  * {@link AudioChunk}s, both keyed by the stream id, with timestamps on one stream clock. With
  * {@code realtime} the records are paced like a live source; with {@code loops > 1} the media is
- * repeated seamlessly (frame indices and timestamps go on).
+ * repeated seamlessly (frame indices and timestamps go on). Frames are sent at the file's average
+ * frame rate, placed by their timestamps ({@link ConstantRate}): a variable-frame-rate recording
+ * keeps its timing, with frames repeated over gaps and dropped where they come faster.
  */
 public final class MediaIngest implements AutoCloseable {
     /** Audio chunk length: 100 ms at 16 kHz, short enough to keep the audio lookahead small. */
@@ -126,9 +128,9 @@ public final class MediaIngest implements AutoCloseable {
     }
 
     private long streamFrames(Request request, MediaProbe probe, long startNanos) {
+        ConstantRate rate = new ConstantRate(probe.fpsNum(), probe.fpsDen());
         long index = 0;
         int loop = 0;
-        long frameMicrosNum = 1_000_000L * probe.fpsDen();
         // Held back one frame: only the next grab tells whether a frame is the stream's last.
         VideoFrame held = null;
         try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
@@ -138,11 +140,14 @@ public final class MediaIngest implements AutoCloseable {
                 FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(probe.path().toFile());
                 grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
                 grabber.start();
+                rate.startLoop(index);
                 try {
                     Frame frame;
                     while ((frame = grabber.grabImage()) != null) {
-                        long pts = index * frameMicrosNum / probe.fpsNum();
-                        pace(request.realtime(), startNanos, pts);
+                        long slot = rate.slotOf(frame.timestamp, index);
+                        if (slot < index) {
+                            continue; // more frames than the constant rate has room for here
+                        }
                         Mat mat = converter.convert(frame);
                         byte[] jpeg;
                         try (BytePointer buf = new BytePointer()) {
@@ -150,6 +155,13 @@ public final class MediaIngest implements AutoCloseable {
                             jpeg = new byte[(int) buf.limit()];
                             buf.get(jpeg);
                         }
+                        // A gap before this frame shows the frame before it, as a player would.
+                        while (index < slot && held != null) {
+                            pace(request.realtime(), startNanos, ptsOf(index, probe));
+                            sendFrame(held);
+                            held = atIndex(held, index++, probe);
+                        }
+                        pace(request.realtime(), startNanos, ptsOf(index, probe));
                         if (held != null) {
                             sendFrame(held);
                         }
@@ -157,7 +169,7 @@ public final class MediaIngest implements AutoCloseable {
                                 VideoFrame.newBuilder()
                                         .setStreamId(request.streamId())
                                         .setFrameIndex(index)
-                                        .setPtsMicros(pts)
+                                        .setPtsMicros(ptsOf(index, probe))
                                         .setFrameRate(new FrameRate(probe.fpsNum(), probe.fpsDen()))
                                         .setWidth(mat.cols())
                                         .setHeight(mat.rows())
@@ -181,6 +193,19 @@ public final class MediaIngest implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return index;
+    }
+
+    /** Presentation time of constant-rate frame {@code index}, microseconds. */
+    private static long ptsOf(long index, MediaProbe probe) {
+        return index * 1_000_000L * probe.fpsDen() / probe.fpsNum();
+    }
+
+    /** {@code frame} again as frame {@code index} (its picture repeated in a gap). */
+    private static VideoFrame atIndex(VideoFrame frame, long index, MediaProbe probe) {
+        return VideoFrame.newBuilder(frame)
+                .setFrameIndex(index)
+                .setPtsMicros(ptsOf(index, probe))
+                .build();
     }
 
     private void sendFrame(VideoFrame frame) {
