@@ -126,12 +126,8 @@ class SegmentEncoderTest {
     @Test
     void shouldConcatenateConsecutiveTsSegmentsIntoOneStream() throws Exception {
         List<EncodedBytes> segments = threeConsecutiveSegments(50);
-        ByteArrayOutputStream joined = new ByteArrayOutputStream();
-        for (EncodedBytes segment : segments) {
-            joined.write(segment.data());
-        }
 
-        DecodedMedia decoded = DecodedMedia.of(joined.toByteArray());
+        DecodedMedia decoded = DecodedMedia.of(joined(segments));
 
         assertEquals(150, decoded.frameCount());
         for (int k = 0; k < decoded.frameCount(); k++) {
@@ -151,12 +147,7 @@ class SegmentEncoderTest {
 
     @Test
     void shouldJoinTheAudioOfConsecutiveSegmentsWithoutASeam() throws Exception {
-        List<EncodedBytes> segments = threeConsecutiveSegments(50);
-        ByteArrayOutputStream joined = new ByteArrayOutputStream();
-        for (EncodedBytes segment : segments) {
-            joined.write(segment.data());
-        }
-        DecodedMedia decoded = DecodedMedia.of(joined.toByteArray());
+        DecodedMedia decoded = DecodedMedia.of(joined(threeConsecutiveSegments(50)));
         float[] audio = decoded.audio();
         long first = Math.round(decoded.audioTimestamps().get(0) * 16_000 / 1e6);
         float[] expected = SyntheticMedia.tones(first, audio.length);
@@ -311,6 +302,15 @@ class SegmentEncoderTest {
             }
         }
         return segments;
+    }
+
+    /** The segments' bytes one after the other, as a player fed them in order reads them. */
+    private static byte[] joined(List<EncodedBytes> segments) {
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (EncodedBytes segment : segments) {
+            joined.writeBytes(segment.data());
+        }
+        return joined.toByteArray();
     }
 
     private static EncodedBytes encode(EncoderSettings settings, SegmentInput input)
