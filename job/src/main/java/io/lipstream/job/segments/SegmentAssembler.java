@@ -20,8 +20,20 @@ import java.util.TreeMap;
  * is silence; both are counted.
  */
 public final class SegmentAssembler {
-    /** Frame rate assumed for streams without a nominal rate. */
+    /**
+     * Frame rate assumed for a stream without a nominal rate whose frame times give none (all
+     * equal).
+     */
     public static final int FALLBACK_FPS = 25;
+
+    /**
+     * Frames of a stream without a nominal rate whose times give its rate (1 s at 25 fps); a stream
+     * that ends sooner is measured on the frames it has.
+     */
+    static final int RATE_ESTIMATE_FRAMES = 25;
+
+    /** A measured rate is kept in thousandths of a frame per second. */
+    static final int MEASURED_RATE_DEN = 1000;
 
     private TreeMap<Long, SyncedFace> frames = new TreeMap<>();
     private long nextFrameIndex;
@@ -61,9 +73,9 @@ public final class SegmentAssembler {
         if (index < nextFrameIndex) {
             return; // already encoded: a replay after restore
         }
-        if (fpsNum == 0) {
-            fpsNum = face.frame.fpsNum > 0 ? face.frame.fpsNum : FALLBACK_FPS;
-            fpsDen = face.frame.fpsNum > 0 ? face.frame.fpsDen : 1;
+        if (fpsNum == 0 && face.frame.fpsNum > 0) {
+            fpsNum = face.frame.fpsNum;
+            fpsDen = face.frame.fpsDen;
         }
         frames.put(index, face);
         if (face.frame.last) {
@@ -101,6 +113,9 @@ public final class SegmentAssembler {
      */
     public List<ReadySegment> drain(long segmentMicros, long now, long maxWaitMillis) {
         List<ReadySegment> ready = new ArrayList<>();
+        if (fpsNum == 0) {
+            measureRate();
+        }
         int framesPerSegment = framesPerSegment(segmentMicros);
         while (fpsNum != 0 && (lastFrameIndex < 0 || nextFrameIndex <= lastFrameIndex)) {
             long end = nextFrameIndex + framesPerSegment;
@@ -130,6 +145,32 @@ public final class SegmentAssembler {
             overdueSince = -1;
         }
         return ready;
+    }
+
+    /**
+     * For a stream without a nominal rate: its average rate over the frames held, once there are
+     * {@link #RATE_ESTIMATE_FRAMES} or the stream has ended. Segments are then timed at that
+     * constant rate (frames are paired with their audio by their own times upstream).
+     */
+    private void measureRate() {
+        if (frames.isEmpty() || (frames.size() < RATE_ESTIMATE_FRAMES && lastFrameIndex < 0)) {
+            return;
+        }
+        long frameSpan = frames.lastKey() - frames.firstKey();
+        long micros =
+                frames.lastEntry().getValue().frame.ptsMicros
+                        - frames.firstEntry().getValue().frame.ptsMicros;
+        long measured =
+                frameSpan > 0 && micros > 0
+                        ? Math.round(frameSpan * 1e6 * MEASURED_RATE_DEN / micros)
+                        : 0;
+        if (measured > 0 && measured <= Integer.MAX_VALUE) {
+            fpsNum = (int) measured;
+            fpsDen = MEASURED_RATE_DEN;
+        } else {
+            fpsNum = FALLBACK_FPS;
+            fpsDen = 1;
+        }
     }
 
     /** Whole frames in a segment of {@code segmentMicros} at the stream's rate, at least one. */

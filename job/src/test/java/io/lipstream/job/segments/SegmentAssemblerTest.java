@@ -141,6 +141,64 @@ class SegmentAssemblerTest {
         assertEquals(-1, assembler.overdueSince());
     }
 
+    @Test
+    void shouldTimeAStreamWithoutNominalRateAtTheRateItsFrameTimesShow() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        assembler.offerAudio(ramp(16000 * 5));
+        // A 30 fps camera whose producer sends no frame rate, with 1 ms of jitter.
+        for (long i = 0; i < 61; i++) {
+            assembler.offerFrame(frameAt(i, i * 33_333 + (i % 2) * 1_000, false));
+        }
+
+        var ready = assembler.drain(TWO_SECONDS, 0, MAX_WAIT);
+
+        assertEquals(1, ready.size());
+        var segment = ready.get(0);
+        assertEquals(30.0, (double) segment.fpsNum() / segment.fpsDen(), 0.05);
+        assertEquals(60, segment.frames().size(), "2 s at 30 fps");
+        assertEquals(
+                32000 + AacTrackEncoder.CONTEXT_BEFORE + AacTrackEncoder.CONTEXT_AFTER,
+                segment.audio().length,
+                20,
+                "the audio of those 2 s");
+    }
+
+    @Test
+    void shouldMeasureAShortStreamWithoutNominalRateOnTheFramesItHas() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        assembler.offerAudio(new AudioSpan("s", 0, new float[16000], true));
+        for (long i = 0; i < 10; i++) {
+            assembler.offerFrame(frameAt(i, i * 50_000, i == 9)); // 20 fps
+        }
+        var ready = assembler.drain(TWO_SECONDS, 0, MAX_WAIT);
+        assertEquals(1, ready.size());
+        assertEquals(20.0, (double) ready.get(0).fpsNum() / ready.get(0).fpsDen(), 0.01);
+        assertEquals(10, ready.get(0).frames().size());
+        assertTrue(assembler.done());
+    }
+
+    @Test
+    void shouldFallBackTo25FpsWhenFrameTimesSayNothing() {
+        SegmentAssembler assembler = new SegmentAssembler();
+        assembler.offerAudio(ramp(16000 * 5));
+        for (long i = 0; i < 51; i++) {
+            assembler.offerFrame(frameAt(i, 0, false));
+        }
+        var ready = assembler.drain(TWO_SECONDS, 0, MAX_WAIT);
+        assertEquals(1, ready.size());
+        assertEquals(SegmentAssembler.FALLBACK_FPS, ready.get(0).fpsNum() / ready.get(0).fpsDen());
+        assertEquals(50, ready.get(0).frames().size());
+    }
+
+    /** A frame of a stream that sends no nominal rate, at {@code ptsMicros}. */
+    private static SyncedFace frameAt(long index, long ptsMicros, boolean last) {
+        SyncedFace face = frame(index, last);
+        face.frame.ptsMicros = ptsMicros;
+        face.frame.fpsNum = 0;
+        face.frame.fpsDen = 0;
+        return face;
+    }
+
     private static SyncedFace frame(long index, boolean last) {
         FaceFrame f = new FaceFrame();
         f.streamId = "s";

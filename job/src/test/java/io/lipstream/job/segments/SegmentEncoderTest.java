@@ -55,7 +55,7 @@ class SegmentEncoderTest {
     }
 
     @ParameterizedTest(name = "{0}/{1} fps")
-    @CsvSource({"25, 1, 50", "30000, 1001, 60", "25, 1, 48"})
+    @CsvSource({"25, 1, 50", "30000, 1001, 60", "25, 1, 48", "29970, 1000, 60"})
     void shouldStartAudioOnTheAacGridWithinHalfAnAacFrameOfTheVideoAndCoverTheRange(
             int fpsNum, int fpsDen, int frames) throws Exception {
         SegmentInput input = SyntheticMedia.segment(3, 150, frames, WIDTH, HEIGHT, fpsNum, fpsDen);
