@@ -4,6 +4,7 @@ import io.lipstream.connectors.kafka.EmbeddedKafka;
 import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.Topics;
+import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.job.LipSyncJob;
 import io.lipstream.job.inference.InferenceDevice;
 import io.lipstream.job.inference.ModelSignature;
@@ -59,6 +60,8 @@ public final class LipSyncRun implements AutoCloseable {
      */
     public static LipSyncRun start(Configuration options, FlinkTarget target, String jobName)
             throws Exception {
+        // Before any operator or client thread of this JVM can touch them at the same time.
+        NativeLibraries.load();
         Configuration config = new Configuration(options);
         if (!config.containsKey("restart-strategy.type")) {
             // A broken job should fail visibly rather than restart forever on one machine.

@@ -1,5 +1,6 @@
 package io.lipstream.cli;
 
+import io.lipstream.connectors.media.NativeLibraries;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -37,6 +38,7 @@ public final class Lipsync {
 
     /** Runs the command line and returns its exit code (for tests). */
     public static int run(String... args) {
+        NativeLibraries.load();
         return commandLine().execute(args);
     }
 

@@ -1,6 +1,7 @@
 package io.lipstream.connectors.hls;
 
 import io.lipstream.connectors.media.HlsWriter;
+import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.schema.EncodedSegment;
 import java.io.IOException;
@@ -27,6 +28,7 @@ public final class HlsSegmentSink implements Sink<EncodedSegment> {
 
     @Override
     public SinkWriter<EncodedSegment> createWriter(WriterInitContext context) {
+        NativeLibraries.load();
         return new Writer(Path.of(root));
     }
 

@@ -1,5 +1,6 @@
 package io.lipstream.job.align;
 
+import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.job.audio.MalformedAudioException;
 import io.lipstream.job.audio.PcmConverter;
@@ -65,6 +66,7 @@ public final class AlignAudioToFrames
 
     @Override
     public void open(OpenContext openContext) {
+        NativeLibraries.load();
         aligner =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("aligner", AudioFrameAligner.class));

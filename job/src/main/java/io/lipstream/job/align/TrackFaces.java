@@ -2,6 +2,7 @@ package io.lipstream.job.align;
 
 import io.lipstream.connectors.kafka.DecodeRecords;
 import io.lipstream.connectors.kafka.RawRecord;
+import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.job.faces.BgrImage;
@@ -101,6 +102,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
 
     @Override
     public void open(OpenContext openContext) {
+        NativeLibraries.load();
         detector =
                 settings.detectorModel() == null
                         ? new HaarFaceDetector(settings.detectSize())

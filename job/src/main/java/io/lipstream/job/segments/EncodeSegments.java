@@ -1,5 +1,6 @@
 package io.lipstream.job.segments;
 
+import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.job.faces.BgrImage;
 import io.lipstream.job.faces.FacePaster;
 import io.lipstream.job.faces.FrameImages;
@@ -57,6 +58,7 @@ public final class EncodeSegments
 
     @Override
     public void open(OpenContext openContext) {
+        NativeLibraries.load();
         assembler =
                 getRuntimeContext()
                         .getState(
