@@ -49,9 +49,6 @@ final class CpuByStage {
 
     private static final Path TASKS = Path.of("/proc/self/task");
 
-    /** Clock ticks per second of {@code /proc} CPU times (USER_HZ, 100 on Linux). */
-    private static final double TICKS_PER_SECOND = 100;
-
     /** Fields of {@code /proc/<pid>/task/<tid>/stat} after the name: utime and stime. */
     private static final int UTIME_FIELD = 11;
 
@@ -79,7 +76,7 @@ final class CpuByStage {
                     double cpu =
                             (Long.parseLong(fields[UTIME_FIELD])
                                             + Long.parseLong(fields[STIME_FIELD]))
-                                    / TICKS_PER_SECOND;
+                                    / MachineCpu.TICKS_PER_SECOND;
                     seconds.merge(stageOf(name), cpu, Double::sum);
                 } catch (IOException | RuntimeException e) {
                     // The thread ended while being read.

@@ -16,8 +16,8 @@ import java.util.Map;
 record MachineCpu(long busyTicks, long stealTicks, long totalTicks, long processNanos) {
     private static final Path STAT = Path.of("/proc/stat");
 
-    /** Clock ticks per second of {@code /proc/stat} (USER_HZ, 100 on Linux). */
-    private static final double TICKS_PER_SECOND = 100;
+    /** Clock ticks per second of the CPU times in {@code /proc} (USER_HZ, 100 on Linux). */
+    static final double TICKS_PER_SECOND = 100;
 
     /** Fields after "cpu": user nice system idle iowait irq softirq steal (guest is in user). */
     private static final int IDLE = 3;
