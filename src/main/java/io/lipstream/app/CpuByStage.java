@@ -35,7 +35,8 @@ final class CpuByStage {
                     new Stage("checkpoints", List.of("AsyncOperations")),
                     new Stage("jit_compiler", List.of("C1 CompilerThre", "C2 CompilerThre")),
                     new Stage("garbage_collector", List.of("GC Thread", "G1 ")),
-                    new Stage("bench_ingest_client", List.of("ingest-")),
+                    // The bench's own client: frames sent to Kafka, segments read back.
+                    new Stage("bench_client", List.of("ingest-", PipelineBench.CLIENT_THREAD)),
                     new Stage(
                             "kafka",
                             List.of(

@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -54,6 +55,11 @@ final class PipelineBench {
     private static final double STEADY_UNTIL = 0.9;
 
     static final String INFERENCE = "BatchedLipSyncInference";
+
+    /**
+     * Name prefix of the bench's own ingest and segment-reading threads (see {@link CpuByStage}).
+     */
+    static final String CLIENT_THREAD = "bench-client-";
 
     private static final List<String> TASK_METRICS =
             List.of("busyTimeMsPerSecond", "backPressuredTimeMsPerSecond", "idleTimeMsPerSecond");
@@ -121,7 +127,11 @@ final class PipelineBench {
         SegmentLog log = new SegmentLog();
         long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
         AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(2 * streams);
+        AtomicInteger clientThreads = new AtomicInteger();
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        streams + 1,
+                        r -> new Thread(r, CLIENT_THREAD + clientThreads.incrementAndGet()));
         AtomicReference<Map<String, Object>> steadyMetrics = new AtomicReference<>(Map.of());
         AtomicReference<Map<String, Double>> steadyCpuFrom = new AtomicReference<>();
         AtomicReference<Map<String, Double>> steadyCpuTo = new AtomicReference<>();
@@ -141,24 +151,23 @@ final class PipelineBench {
                 SAMPLE_PERIOD.toMillis(),
                 TimeUnit.MILLISECONDS);
         long startMillis;
-        List<List<EncodedSegment>> collected = new ArrayList<>();
+        Map<String, List<EncodedSegment>> collected;
         try (MediaIngest ingest = new MediaIngest(kafka)) {
-            List<Future<List<EncodedSegment>>> collectors = new ArrayList<>();
-            for (String id : ids) {
-                collectors.add(
-                        pool.submit(
-                                () -> {
-                                    try (SegmentCollector c = new SegmentCollector(kafka)) {
-                                        return c.collect(
-                                                id,
-                                                s -> log.seen(id, s),
-                                                () ->
-                                                        !stop.get()
-                                                                && !run.jobEnded()
-                                                                && System.nanoTime() < deadline);
-                                    }
-                                }));
-            }
+            // One reader for all streams, as a player fleet's ingest would share one: a consumer
+            // per stream would fetch and decode every segment of the topic once per stream.
+            Future<Map<String, List<EncodedSegment>>> collector =
+                    pool.submit(
+                            () -> {
+                                try (SegmentCollector c = new SegmentCollector(kafka)) {
+                                    return c.collect(
+                                            new HashSet<>(ids),
+                                            log::seen,
+                                            () ->
+                                                    !stop.get()
+                                                            && !run.jobEnded()
+                                                            && System.nanoTime() < deadline);
+                                }
+                            });
             startMillis = System.currentTimeMillis();
             List<Future<Long>> ingests = new ArrayList<>();
             for (String id : ids) {
@@ -173,9 +182,7 @@ final class PipelineBench {
                 for (Future<Long> f : ingests) {
                     f.get();
                 }
-                for (Future<List<EncodedSegment>> f : collectors) {
-                    collected.add(f.get());
-                }
+                collected = collector.get();
             } finally {
                 stop.set(true);
             }
@@ -185,8 +192,8 @@ final class PipelineBench {
             pool.awaitTermination(1, TimeUnit.MINUTES);
             sampler.awaitTermination(1, TimeUnit.MINUTES);
         }
-        for (int i = 0; i < ids.size(); i++) {
-            checkComplete(ids.get(i), collected.get(i));
+        for (String id : ids) {
+            checkComplete(id, collected.get(id));
         }
         Map<String, Long> sent = FrameSendTimes.read(kafka, new HashSet<>(ids));
         Map<String, Double> cpuByStage =

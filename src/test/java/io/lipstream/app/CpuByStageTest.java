@@ -26,6 +26,7 @@ class CpuByStageTest {
         assertEquals("jit_compiler", CpuByStage.stageOf("C2 CompilerThre"));
         assertEquals("garbage_collector", CpuByStage.stageOf("GC Thread#1"));
         assertEquals("kafka", CpuByStage.stageOf("data-plane-kafk"));
+        assertEquals("bench_client", CpuByStage.stageOf("bench-client-3"));
         assertEquals(CpuByStage.OTHER, CpuByStage.stageOf("flink-metrics-s"));
     }
 

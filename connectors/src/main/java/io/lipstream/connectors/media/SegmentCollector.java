@@ -7,16 +7,22 @@ import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.schema.EncodedSegment;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
- * Reads one stream's committed segments from the segment topic ({@code read_committed}), in segment
- * order and without duplicates, until the stream's last segment.
+ * Reads streams' committed segments from the segment topic ({@code read_committed}), in segment
+ * order and without duplicates, until each stream's last segment. One consumer serves any number of
+ * streams: the bench follows eight streams with one instead of eight consumers each fetching and
+ * decoding every segment of the topic.
  */
 public final class SegmentCollector implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
@@ -39,9 +45,27 @@ public final class SegmentCollector implements AutoCloseable {
      */
     public List<EncodedSegment> collect(
             String streamId, Consumer<EncodedSegment> onSegment, BooleanSupplier keepWaiting) {
-        TreeMap<Long, EncodedSegment> segments = new TreeMap<>();
-        long lastIndex = -1;
-        while (keepWaiting.getAsBoolean()) {
+        return collect(Set.of(streamId), (id, segment) -> onSegment.accept(segment), keepWaiting)
+                .get(streamId);
+    }
+
+    /**
+     * Collects the segments of every stream of {@code streamIds} until each has its last one,
+     * calling {@code onSegment} with the stream id for each new segment; gives up (returns what it
+     * has) when {@code keepWaiting} turns false.
+     *
+     * @return per stream id, its segments in order, one per segment index (empty when none came)
+     */
+    public Map<String, List<EncodedSegment>> collect(
+            Set<String> streamIds,
+            BiConsumer<String, EncodedSegment> onSegment,
+            BooleanSupplier keepWaiting) {
+        Map<String, StreamSegments> streams = new HashMap<>();
+        for (String id : streamIds) {
+            streams.put(id, new StreamSegments());
+        }
+        int unfinished = streams.size();
+        while (unfinished > 0 && keepWaiting.getAsBoolean()) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                 EncodedSegment segment;
                 try {
@@ -49,21 +73,46 @@ public final class SegmentCollector implements AutoCloseable {
                 } catch (MalformedRecordException e) {
                     continue; // not ours to judge: the topic is shared
                 }
-                if (!segment.getStreamId().equals(streamId)
-                        || segments.containsKey(segment.getSegmentIndex())) {
+                StreamSegments stream = streams.get(segment.getStreamId());
+                if (stream == null || !stream.add(segment)) {
                     continue;
                 }
-                segments.put(segment.getSegmentIndex(), segment);
-                onSegment.accept(segment);
-                if (segment.getLast()) {
-                    lastIndex = segment.getSegmentIndex();
+                onSegment.accept(segment.getStreamId(), segment);
+                if (stream.complete()) {
+                    unfinished--;
                 }
             }
-            if (lastIndex >= 0 && segments.size() == lastIndex + 1) {
-                break;
-            }
         }
-        return new ArrayList<>(segments.values());
+        Map<String, List<EncodedSegment>> result = new HashMap<>();
+        streams.forEach((id, stream) -> result.put(id, new ArrayList<>(stream.byIndex.values())));
+        return result;
+    }
+
+    /** One stream's segments so far, by index, and the index of its last one once seen. */
+    private static final class StreamSegments {
+        final TreeMap<Long, EncodedSegment> byIndex = new TreeMap<>();
+        long lastIndex = -1;
+        boolean completed;
+
+        /** Adds a new segment; false when this index was already seen. */
+        boolean add(EncodedSegment segment) {
+            if (byIndex.putIfAbsent(segment.getSegmentIndex(), segment) != null) {
+                return false;
+            }
+            if (segment.getLast()) {
+                lastIndex = segment.getSegmentIndex();
+            }
+            return true;
+        }
+
+        /** True once, when the last segment and every one before it have been seen. */
+        boolean complete() {
+            if (completed || lastIndex < 0 || byIndex.size() != lastIndex + 1) {
+                return false;
+            }
+            completed = true;
+            return true;
+        }
     }
 
     @Override
