@@ -19,7 +19,10 @@ import io.lipstream.job.faces.SmoothedBox;
 import io.lipstream.job.faces.Wav2LipBoxes;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.stream.FaceFrame;
+import io.lipstream.schema.FrameRate;
 import io.lipstream.schema.VideoFrame;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -210,48 +213,20 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             throws Exception {
         FaceFrame frame = toFaceFrame(in, timestamp);
         FaceBox padded = null;
-        BgrImage image = null;
         try {
-            image =
-                    FrameImages.decode(
-                            in.getCodec(), frame.image, in.getWidth(), in.getHeight(), limits);
-        } catch (ImageDecodeException e) {
-            undecodable.inc();
-            ctx.output(
-                    DecodeRecords.REJECTED,
-                    DecodeRecords.rejection(
-                            new RawRecord(
-                                    sourceTopic,
-                                    -1,
-                                    -1,
-                                    frame.capturedAtMillis,
-                                    frame.streamId.getBytes(
-                                            java.nio.charset.StandardCharsets.UTF_8),
-                                    codec.encode(in)),
-                            "stream "
-                                    + frame.streamId
-                                    + " frame "
-                                    + frame.frameIndex
-                                    + ": "
-                                    + e.getMessage()));
-            frame.image = null;
-        }
-        if (image != null) {
-            try {
-                Optional<FaceBox> raw = rawBox(in, image);
-                if (raw.isPresent()
-                        && Wav2LipBoxes.overlapsFrame(raw.get(), image.width(), image.height())) {
-                    padded = Wav2LipBoxes.pad(raw.get(), image.width(), image.height());
-                }
-            } catch (RuntimeException e) {
-                // A detector failure costs this frame its face, not the stream.
-                faceErrors.inc();
-                LOG.warn(
-                        "stream {} frame {}: face detection failed",
-                        frame.streamId,
-                        frame.frameIndex,
-                        e);
+            Optional<FaceBox> raw = rawBox(in, frame, ctx);
+            if (raw.isPresent()
+                    && Wav2LipBoxes.overlapsFrame(raw.get(), frame.width, frame.height)) {
+                padded = Wav2LipBoxes.pad(raw.get(), frame.width, frame.height);
             }
+        } catch (RuntimeException e) {
+            // A detector failure costs this frame its face, not the stream.
+            faceErrors.inc();
+            LOG.warn(
+                    "stream {} frame {}: face detection failed",
+                    frame.streamId,
+                    frame.frameIndex,
+                    e);
         }
 
         BoxSmoother boxes = smoother.value();
@@ -263,9 +238,9 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             pending = new TreeMap<>();
         }
         pending.put(frame.frameIndex, frame);
-        emit(boxes.offer(frame.frameIndex, padded), pending, out);
+        emit(boxes.offer(frame.frameIndex, padded), pending, ctx, out);
         if (frame.last) {
-            emit(boxes.flush(), pending, out);
+            emit(boxes.flush(), pending, ctx, out);
             // Anything left (should be nothing) goes on without a face rather than being lost.
             for (FaceFrame rest : pending.values()) {
                 framesWithoutFace.inc();
@@ -285,7 +260,12 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         waiting.update(pending);
     }
 
-    private Optional<FaceBox> rawBox(VideoFrame in, BgrImage image) throws Exception {
+    /**
+     * The frame's face before smoothing: the upstream detector's box, the carried box between
+     * detections, or a new detection. Only a detection decodes the image; a frame that does not
+     * decode then is rejected ({@link #decodeOrReject}) and the next frame detects instead.
+     */
+    private Optional<FaceBox> rawBox(VideoFrame in, FaceFrame frame, Context ctx) throws Exception {
         if (in.getFace() != null) {
             var f = in.getFace();
             return Optional.of(
@@ -297,6 +277,10 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         if (since != null && since + 1 < settings.detectEvery()) {
             framesSinceDetection.update(since + 1);
             return Optional.ofNullable(carried);
+        }
+        BgrImage image = decodeOrReject(frame, ctx);
+        if (image == null) {
+            return Optional.empty();
         }
         detections.inc();
         Long near = nearDetections.value();
@@ -317,19 +301,23 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         return found;
     }
 
+    /**
+     * Sends the frames whose smoothed box is final, each with its face cropped. Every frame is
+     * decoded here, with a box or without, so that an undecodable one is rejected whether or not it
+     * had a face; detection frames were decoded once before, the others only here.
+     */
     private void emit(
             Iterable<SmoothedBox> smoothed,
             TreeMap<Long, FaceFrame> pending,
+            Context ctx,
             Collector<FaceFrame> out) {
         for (SmoothedBox s : smoothed) {
             FaceFrame frame = pending.remove(s.frameIndex());
             if (frame == null) {
                 continue;
             }
-            if (s.box() != null && frame.image != null) {
-                BgrImage image =
-                        FrameImages.decode(
-                                frame.codec, frame.image, frame.width, frame.height, limits);
+            BgrImage image = frame.image == null ? null : decodeOrReject(frame, ctx);
+            if (s.box() != null && image != null) {
                 frame.box = s.box();
                 frame.crop = FaceTensors.crop(image, s.box(), faceSize);
                 frame.faceSize = faceSize;
@@ -338,6 +326,36 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
                 framesWithoutFace.inc();
             }
             out.collect(frame);
+        }
+    }
+
+    /**
+     * Decodes the frame's image; when it does not decode, sends the frame to the dead letters,
+     * drops its image (it goes on without one, keeping its place in the stream) and returns null.
+     */
+    private BgrImage decodeOrReject(FaceFrame frame, Context ctx) {
+        try {
+            return FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
+        } catch (ImageDecodeException e) {
+            undecodable.inc();
+            ctx.output(
+                    DecodeRecords.REJECTED,
+                    DecodeRecords.rejection(
+                            new RawRecord(
+                                    sourceTopic,
+                                    -1,
+                                    -1,
+                                    frame.capturedAtMillis,
+                                    frame.streamId.getBytes(StandardCharsets.UTF_8),
+                                    codec.encode(toVideoFrame(frame))),
+                            "stream "
+                                    + frame.streamId
+                                    + " frame "
+                                    + frame.frameIndex
+                                    + ": "
+                                    + e.getMessage()));
+            frame.image = null;
+            return null;
         }
     }
 
@@ -357,6 +375,28 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         frame.last = in.getLast();
         frame.capturedAtMillis = timestamp == null ? System.currentTimeMillis() : timestamp;
         return frame;
+    }
+
+    /**
+     * The record a frame came from, for the dead letters: every field of the contract but the
+     * upstream detector's face box (the frame was rejected for its image, not its box).
+     */
+    private static VideoFrame toVideoFrame(FaceFrame frame) {
+        return VideoFrame.newBuilder()
+                .setStreamId(frame.streamId)
+                .setFrameIndex(frame.frameIndex)
+                .setPtsMicros(frame.ptsMicros)
+                .setFrameRate(
+                        frame.fpsNum > 0 && frame.fpsDen > 0
+                                ? new FrameRate(frame.fpsNum, frame.fpsDen)
+                                : null)
+                .setWidth(frame.width)
+                .setHeight(frame.height)
+                .setCodec(frame.codec)
+                .setImage(ByteBuffer.wrap(frame.image))
+                .setFace(null)
+                .setLast(frame.last)
+                .build();
     }
 
     @Override

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipstream.connectors.kafka.DecodeRecords;
 import io.lipstream.connectors.media.Samples;
+import io.lipstream.connectors.serde.Bytes;
+import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.job.faces.Blend;
 import io.lipstream.job.faces.FaceBox;
 import io.lipstream.job.options.FacesOptions;
@@ -79,6 +81,12 @@ class TrackFacesTest {
         var rejected = harness.getSideOutput(DecodeRecords.REJECTED);
         assertEquals(1, rejected.size());
         assertTrue(rejected.peek().getValue().getReason().contains("frame 1"));
+        // The dead letter holds the frame as sent, ready to be replayed once fixed.
+        VideoFrame original =
+                SingleObjectCodec.of(VideoFrame.class)
+                        .decode(Bytes.of(rejected.peek().getValue().getOriginal()));
+        assertEquals(1, original.getFrameIndex());
+        assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), original.getImage());
     }
 
     @Test
