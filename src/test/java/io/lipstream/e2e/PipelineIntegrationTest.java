@@ -13,10 +13,15 @@ import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.MediaIngest;
 import io.lipstream.connectors.media.SegmentCollector;
 import io.lipstream.connectors.serde.SingleObjectCodec;
+import io.lipstream.job.faces.BgrImage;
+import io.lipstream.job.faces.FrameImages;
 import io.lipstream.schema.AudioChunk;
 import io.lipstream.schema.EncodedSegment;
+import io.lipstream.schema.FrameRate;
+import io.lipstream.schema.ImageCodec;
 import io.lipstream.schema.RejectedRecord;
 import io.lipstream.schema.SampleFormat;
+import io.lipstream.schema.VideoFrame;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -41,14 +46,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole job on the in-process broker and a MiniCluster: two streams, with garbage and a
- * contract-breaking audio chunk sent first on one of them. The bad records land in the dead-letter
- * topic; both streams come out complete, in order, in segments that each decode alone; {@code
- * lipsync export} rebuilds a finished stream from the broker as an MP4 and as HLS without
- * re-encoding.
+ * contract-breaking audio chunk sent first on one of them, and a third, hand-made stream of three
+ * frames whose middle picture does not decode. The bad records land in the dead-letter topic; the
+ * streams come out complete, in order, in segments that each decode alone; {@code lipsync export}
+ * rebuilds a finished stream from the broker as an MP4 and as HLS without re-encoding.
  */
 class PipelineIntegrationTest {
     private static final int FRAMES = 60;
     private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(3);
+    private static final int HAND_MADE_FRAMES = 3;
+
+    /** A JPEG start marker, then nothing a decoder can use. */
+    private static final byte[] UNDECODABLE = {(byte) 0xFF, (byte) 0xD8, 1, 2, 3};
 
     @TempDir static Path dir;
     static LipSyncRun run;
@@ -63,6 +72,7 @@ class PipelineIntegrationTest {
         run = LipSyncRun.start(options, FlinkTarget.embedded(18181), "pipeline-it");
         kafka = run.kafkaSettings();
         sendBadRecords(kafka);
+        sendStreamWithAnUndecodableFrame(kafka);
         try (MediaIngest ingest = new MediaIngest(kafka)) {
             for (String stream : List.of("a", "b")) {
                 ingest.ingest(new MediaIngest.Request(stream, clip, null, false, 1, false));
@@ -82,11 +92,30 @@ class PipelineIntegrationTest {
         for (String stream : List.of("a", "b")) {
             assertStreamComplete(stream, collect(stream));
         }
-        List<RejectedRecord> rejected = deadLetters(kafka, 3);
-        assertEquals(3, rejected.size(), rejected.toString());
+        List<RejectedRecord> rejected = deadLetters(kafka, 4);
+        assertEquals(4, rejected.size(), rejected.toString());
         assertTrue(
                 rejected.stream().anyMatch(r -> r.getReason().contains("not a whole number")),
                 rejected.toString());
+        RejectedRecord picture =
+                rejected.stream()
+                        .filter(r -> r.getReason().contains("stream c frame 1"))
+                        .findFirst()
+                        .orElseThrow(() -> new AssertionError(rejected.toString()));
+        VideoFrame original =
+                SingleObjectCodec.of(VideoFrame.class).decode(bytes(picture.getOriginal()));
+        assertEquals(1, original.getFrameIndex(), "the dead letter holds the frame as sent");
+        assertEquals(ByteBuffer.wrap(UNDECODABLE), original.getImage());
+    }
+
+    @Test
+    void shouldKeepTheFrameCountOfAStreamWithAnUndecodableFrame() {
+        List<EncodedSegment> segments = collect("c");
+        assertTrue(!segments.isEmpty() && segments.get(segments.size() - 1).getLast(), "c ends");
+        assertEquals(
+                HAND_MADE_FRAMES,
+                segments.stream().mapToLong(EncodedSegment::getFrameCount).sum(),
+                "the broken frame keeps its place (the picture before it is shown again)");
     }
 
     @Test
@@ -200,6 +229,59 @@ class PipelineIntegrationTest {
                                     key,
                                     SingleObjectCodec.of(AudioChunk.class).encode(brokenChunk)))
                     .get();
+        }
+    }
+
+    /**
+     * Stream "c": three gray 64x48 JPEG frames at 25 fps with 120 ms of silence, the middle one's
+     * picture replaced by bytes that are no JPEG (the record itself is valid).
+     */
+    private static void sendStreamWithAnUndecodableFrame(KafkaSettings kafka) throws Exception {
+        byte[] key = "c".getBytes(StandardCharsets.UTF_8);
+        int width = 64;
+        int height = 48;
+        byte[] gray = new byte[width * height * BgrImage.CHANNELS];
+        java.util.Arrays.fill(gray, (byte) 128);
+        byte[] jpeg = FrameImages.encodeJpeg(new BgrImage(width, height, gray), 90);
+        var frames = SingleObjectCodec.of(VideoFrame.class);
+        try (var producer =
+                new KafkaProducer<>(
+                        kafka.clientProperties(new Properties()),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            AudioChunk silence =
+                    AudioChunk.newBuilder()
+                            .setStreamId("c")
+                            .setSeq(0)
+                            .setStartSample(0)
+                            .setSampleRate(16000)
+                            .setChannels(1)
+                            .setFormat(SampleFormat.S16LE)
+                            .setPcm(ByteBuffer.wrap(new byte[16000 * 2 * 120 / 1000]))
+                            .setLast(true)
+                            .build();
+            producer.send(
+                            new ProducerRecord<>(
+                                    kafka.audioTopic(),
+                                    key,
+                                    SingleObjectCodec.of(AudioChunk.class).encode(silence)))
+                    .get();
+            for (int i = 0; i < HAND_MADE_FRAMES; i++) {
+                VideoFrame frame =
+                        VideoFrame.newBuilder()
+                                .setStreamId("c")
+                                .setFrameIndex(i)
+                                .setPtsMicros(i * 40_000L)
+                                .setFrameRate(new FrameRate(25, 1))
+                                .setWidth(width)
+                                .setHeight(height)
+                                .setCodec(ImageCodec.JPEG)
+                                .setImage(ByteBuffer.wrap(i == 1 ? UNDECODABLE : jpeg))
+                                .setLast(i == HAND_MADE_FRAMES - 1)
+                                .build();
+                producer.send(new ProducerRecord<>(kafka.videoTopic(), key, frames.encode(frame)))
+                        .get();
+            }
         }
     }
 
