@@ -39,6 +39,17 @@ public final class FacePaster {
      */
     public static BgrImage paste(
             BgrImage frame, FaceBox box, byte[] faceBgr, int size, Blend blend) {
+        BgrImage copy = new BgrImage(frame.width(), frame.height(), frame.bgr().clone());
+        pasteInto(copy, box, faceBgr, size, blend);
+        return copy;
+    }
+
+    /**
+     * As {@link #paste}, but into {@code frame} itself: for a caller that owns the frame (a picture
+     * it has just decoded), one frame-sized copy less per face.
+     */
+    public static void pasteInto(
+            BgrImage frame, FaceBox box, byte[] faceBgr, int size, Blend blend) {
         Mats.requireInside(box, frame);
         FaceTensors.checkCrop(faceBgr, size);
         byte[] resized;
@@ -48,7 +59,7 @@ public final class FacePaster {
             resize(face, scaled, target, 0, 0, INTER_LINEAR);
             resized = Mats.bytes(scaled);
         }
-        byte[] out = frame.bgr().clone();
+        byte[] out = frame.bgr();
         int rowBytes = box.width() * BgrImage.CHANNELS;
         int frameRowBytes = frame.width() * BgrImage.CHANNELS;
         int left = box.x1() * BgrImage.CHANNELS;
@@ -64,7 +75,6 @@ public final class FacePaster {
         } else {
             feather(resized, box, out, frameRowBytes, left);
         }
-        return new BgrImage(frame.width(), frame.height(), out);
     }
 
     private static void feather(byte[] face, FaceBox box, byte[] out, int frameRowBytes, int left) {

@@ -163,7 +163,8 @@ public final class EncodeSegments
             height = image.height();
             if (face.outcome == SyncedFace.Outcome.SYNCED) {
                 FaceFrame f = face.frame;
-                image = FacePaster.paste(image, f.box, face.generated, f.faceSize, faces.blend());
+                // The picture was decoded for this segment alone: paste into it, no copy.
+                FacePaster.pasteInto(image, f.box, face.generated, f.faceSize, faces.blend());
                 synced++;
             }
             oldestCapture = Math.min(oldestCapture, face.frame.capturedAtMillis);
@@ -209,14 +210,20 @@ public final class EncodeSegments
                 .build();
     }
 
-    /** The original frame, or null when it could not be decoded upstream. */
+    /**
+     * The original frame as a picture this segment owns (a BGR24 frame, which decodes to its own
+     * bytes, is copied: the face is pasted into the picture), or null when it does not decode.
+     */
     private BgrImage picture(SyncedFace face) {
         FaceFrame f = face.frame;
         if (f.image == null) {
             return null;
         }
         try {
-            return FrameImages.decode(f.codec, f.image, f.width, f.height, limits);
+            BgrImage image = FrameImages.decode(f.codec, f.image, f.width, f.height, limits);
+            return image.bgr() == f.image
+                    ? new BgrImage(image.width(), image.height(), f.image.clone())
+                    : image;
         } catch (ImageDecodeException e) {
             return null; // counted as missing: the frame before it is shown again
         }

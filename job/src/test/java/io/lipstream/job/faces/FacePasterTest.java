@@ -1,6 +1,7 @@
 package io.lipstream.job.faces;
 
 import static io.lipstream.job.faces.FaceTensors.FACE_SIZE;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,6 +40,12 @@ class FacePasterTest {
         assertTrue(maxDiff <= 1, "max abs diff " + maxDiff);
         assertTrue(differing < expected.bgr().length / 1000, differing + " bytes differ");
         assertFalse(java.util.Arrays.equals(frame.bgr(), pasted.bgr()), "the box changed");
+
+        // The encoder pastes into the picture it decoded: the same pixels, no copy.
+        BgrImage owned = new BgrImage(frame.width(), frame.height(), frame.bgr().clone());
+        byte[] pixels = owned.bgr();
+        FacePaster.pasteInto(owned, box, face, FACE_SIZE, Blend.HARD);
+        assertArrayEquals(pasted.bgr(), pixels);
     }
 
     @Test
