@@ -212,11 +212,7 @@ class PipelineIntegrationTest {
                         .setFormat(SampleFormat.S16LE)
                         .setPcm(ByteBuffer.wrap(new byte[6])) // 1.5 stereo samples
                         .build();
-        try (var producer =
-                new KafkaProducer<>(
-                        kafka.clientProperties(new Properties()),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
+        try (var producer = producer(kafka)) {
             producer.send(new ProducerRecord<>(kafka.videoTopic(), key, "not avro".getBytes()))
                     .get();
             producer.send(
@@ -244,11 +240,7 @@ class PipelineIntegrationTest {
         java.util.Arrays.fill(gray, (byte) 128);
         byte[] jpeg = FrameImages.encodeJpeg(new BgrImage(width, height, gray), 90);
         var frames = SingleObjectCodec.of(VideoFrame.class);
-        try (var producer =
-                new KafkaProducer<>(
-                        kafka.clientProperties(new Properties()),
-                        new ByteArraySerializer(),
-                        new ByteArraySerializer())) {
+        try (var producer = producer(kafka)) {
             AudioChunk silence =
                     AudioChunk.newBuilder()
                             .setStreamId("c")
@@ -283,6 +275,13 @@ class PipelineIntegrationTest {
                         .get();
             }
         }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(KafkaSettings kafka) {
+        return new KafkaProducer<>(
+                kafka.clientProperties(new Properties()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     private static List<RejectedRecord> deadLetters(KafkaSettings kafka, int expected) {

@@ -64,8 +64,8 @@ public final class SegmentCollector implements AutoCloseable {
         for (String id : streamIds) {
             streams.put(id, new StreamSegments());
         }
-        int unfinished = streams.size();
-        while (unfinished > 0 && keepWaiting.getAsBoolean()) {
+        while (!streams.values().stream().allMatch(StreamSegments::complete)
+                && keepWaiting.getAsBoolean()) {
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                 EncodedSegment segment;
                 try {
@@ -78,9 +78,6 @@ public final class SegmentCollector implements AutoCloseable {
                     continue;
                 }
                 onSegment.accept(segment.getStreamId(), segment);
-                if (stream.complete()) {
-                    unfinished--;
-                }
             }
         }
         Map<String, List<EncodedSegment>> result = new HashMap<>();
@@ -92,7 +89,6 @@ public final class SegmentCollector implements AutoCloseable {
     private static final class StreamSegments {
         final TreeMap<Long, EncodedSegment> byIndex = new TreeMap<>();
         long lastIndex = -1;
-        boolean completed;
 
         /** Adds a new segment; false when this index was already seen. */
         boolean add(EncodedSegment segment) {
@@ -105,13 +101,9 @@ public final class SegmentCollector implements AutoCloseable {
             return true;
         }
 
-        /** True once, when the last segment and every one before it have been seen. */
+        /** Whether the last segment and every one before it have been seen. */
         boolean complete() {
-            if (completed || lastIndex < 0 || byIndex.size() != lastIndex + 1) {
-                return false;
-            }
-            completed = true;
-            return true;
+            return lastIndex >= 0 && byIndex.size() == lastIndex + 1;
         }
     }
 
