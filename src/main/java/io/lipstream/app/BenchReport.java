@@ -322,10 +322,12 @@ public final class BenchReport {
         Map<String, Object> inference =
                 (Map<String, Object>) r.jobMetrics().getOrDefault("inference", Map.of());
         double batchMean = number(inference.get("batchSize_mean"));
-        double latencyMs = number(inference.get("inferenceLatencyMs_mean"));
         double fill = batchMean / pipelineBatch;
-        // Little's law: batches per second times seconds per batch = batches running on average.
-        double running = r.fps() / batchMean * latencyMs / 1000;
+        // The last minute's rates: ONNX Runtime's busy time per second is how many batches ran
+        // on average. (The histograms' means reach back 500 batches, into the runs before.)
+        double busyMsPerSecond = number(inference.get("inferenceBusyMsPerSecond"));
+        double running = busyMsPerSecond / 1000;
+        double latencyMs = busyMsPerSecond / number(inference.get("batchesPerSecond"));
         limits.put("mean_batch", batchMean);
         limits.put("mean_batch_fill", fill);
         limits.put("mean_batch_latency_ms", latencyMs);

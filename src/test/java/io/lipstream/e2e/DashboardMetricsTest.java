@@ -40,6 +40,8 @@ class DashboardMetricsTest {
                     "paddedSlots",
                     "queueWaitMs_",
                     "inferenceLatencyMs_",
+                    "inferenceBusyMsPerSecond",
+                    "batchesPerSecond",
                     "batchesInFlight",
                     "passThrough",
                     "device");

@@ -93,6 +93,8 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
     private transient Histogram batchSize;
     private transient Histogram queueWaitMs;
     private transient Histogram inferenceMs;
+    private transient Meter batches;
+    private transient Meter inferenceBusyMs;
     private transient Counter paddedSlots;
     private transient Counter passThrough;
     private transient Counter failedBatches;
@@ -150,6 +152,14 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
         inferenceMs =
                 group.histogram(
                         "inferenceLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        // Rates over the last minute, where the histograms above keep the last 500 batches
+        // (which may reach back to another load): busy ms per second over 1000 is how many runs
+        // kept ONNX Runtime busy on average (1 = back to back on one runner).
+        batches = group.meter("batchesPerSecond", new MeterView(group.counter("batches")));
+        inferenceBusyMs =
+                group.meter(
+                        "inferenceBusyMsPerSecond",
+                        new MeterView(group.counter("inferenceBusyMs")));
         paddedSlots = group.counter("paddedSlots");
         passThrough = group.counter("passThrough");
         failedBatches = group.counter("failedBatches");
@@ -279,7 +289,10 @@ public final class BatchedLipSyncInference extends RichAsyncFunction<MelFacePair
                 LOG.warn("batch of {} failed (attempt {}): {}", n, attempt, e.getMessage());
             }
         }
-        inferenceMs.update((System.nanoTime() - start) / 1_000_000);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        inferenceMs.update(tookMs);
+        inferenceBusyMs.markEvent(tookMs);
+        batches.markEvent();
         if (failure != null) {
             failedBatches.inc();
             for (Pending p : slots) {

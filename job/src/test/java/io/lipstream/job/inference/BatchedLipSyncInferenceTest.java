@@ -32,6 +32,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.clusterframework.types.ResourceID;
@@ -117,6 +118,11 @@ class BatchedLipSyncInferenceTest {
         assertEquals(BATCH, sizes.getStatistics().getMax());
         assertEquals(1.0, run.<Gauge<Double>>metric("batchFillRatio").getValue());
         assertEquals(0, run.<Counter>metric("paddedSlots").getCount());
+        assertEquals(1, run.<Meter>metric("batchesPerSecond").getCount());
+        // The busy time adds up the batches' latencies: here the one batch's.
+        assertEquals(
+                run.<Histogram>metric("inferenceLatencyMs").getStatistics().getMax(),
+                run.<Meter>metric("inferenceBusyMsPerSecond").getCount());
     }
 
     @ParameterizedTest(name = "fixed batch {0}")
