@@ -214,7 +214,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         FaceFrame frame = toFaceFrame(in, timestamp);
         FaceBox padded = null;
         try {
-            Optional<FaceBox> raw = rawBox(in, frame, ctx);
+            Optional<FaceBox> raw = rawBox(frame, ctx);
             if (raw.isPresent()
                     && Wav2LipBoxes.overlapsFrame(raw.get(), frame.width, frame.height)) {
                 padded = Wav2LipBoxes.pad(raw.get(), frame.width, frame.height);
@@ -265,12 +265,9 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
      * detections, or a new detection. Only a detection decodes the image; a frame that does not
      * decode then is rejected ({@link #decodeOrReject}) and the next frame detects instead.
      */
-    private Optional<FaceBox> rawBox(VideoFrame in, FaceFrame frame, Context ctx) throws Exception {
-        if (in.getFace() != null) {
-            var f = in.getFace();
-            return Optional.of(
-                    new FaceBox(
-                            f.getX(), f.getY(), f.getX() + f.getWidth(), f.getY() + f.getHeight()));
+    private Optional<FaceBox> rawBox(FaceFrame frame, Context ctx) throws Exception {
+        if (frame.upstreamFace != null) {
+            return Optional.of(frame.upstreamFace);
         }
         Long since = framesSinceDetection.value();
         FaceBox carried = lastDetected.value();
@@ -372,15 +369,18 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         frame.height = in.getHeight();
         frame.codec = in.getCodec();
         frame.image = Bytes.of(in.getImage());
+        if (in.getFace() != null) {
+            var f = in.getFace();
+            frame.upstreamFace =
+                    new FaceBox(
+                            f.getX(), f.getY(), f.getX() + f.getWidth(), f.getY() + f.getHeight());
+        }
         frame.last = in.getLast();
         frame.capturedAtMillis = timestamp == null ? System.currentTimeMillis() : timestamp;
         return frame;
     }
 
-    /**
-     * The record a frame came from, for the dead letters: every field of the contract but the
-     * upstream detector's face box (the frame was rejected for its image, not its box).
-     */
+    /** The record a frame came from, for the dead letters: every field of the contract. */
     private static VideoFrame toVideoFrame(FaceFrame frame) {
         return VideoFrame.newBuilder()
                 .setStreamId(frame.streamId)
@@ -394,7 +394,14 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
                 .setHeight(frame.height)
                 .setCodec(frame.codec)
                 .setImage(ByteBuffer.wrap(frame.image))
-                .setFace(null)
+                .setFace(
+                        frame.upstreamFace == null
+                                ? null
+                                : new io.lipstream.schema.FaceBox(
+                                        frame.upstreamFace.x1(),
+                                        frame.upstreamFace.y1(),
+                                        frame.upstreamFace.width(),
+                                        frame.upstreamFace.height()))
                 .setLast(frame.last)
                 .build();
     }

@@ -26,6 +26,12 @@ public class FaceFrame {
     public FaceBox box;
 
     /**
+     * The upstream detector's box as the frame carried it (unpadded), or null: kept so that a frame
+     * rejected later goes to the dead letters as it was sent.
+     */
+    public FaceBox upstreamFace;
+
+    /**
      * The box's crop resized to faceSize x faceSize, BGR; null when no face and after inference.
      */
     public byte[] crop;
@@ -56,6 +62,7 @@ public class FaceFrame {
         copy.codec = codec;
         copy.image = image;
         copy.box = box;
+        copy.upstreamFace = upstreamFace;
         copy.faceSize = faceSize;
         copy.last = last;
         copy.capturedAtMillis = capturedAtMillis;

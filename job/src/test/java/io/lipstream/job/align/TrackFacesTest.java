@@ -70,7 +70,9 @@ class TrackFacesTest {
     @Test
     void shouldDeadLetterAnUndecodableFrameAndKeepTheStreamGoing() throws Exception {
         harness.processElement(new StreamRecord<>(frame(0, portrait, false, null), 0));
-        harness.processElement(new StreamRecord<>(frame(1, new byte[] {1, 2, 3}, false, null), 1));
+        var upstreamBox = new io.lipstream.schema.FaceBox(10, 20, 100, 120);
+        harness.processElement(
+                new StreamRecord<>(frame(1, new byte[] {1, 2, 3}, false, upstreamBox), 1));
         for (int i = 2; i < 7; i++) {
             harness.processElement(new StreamRecord<>(frame(i, portrait, i == 6, null), i));
         }
@@ -87,6 +89,7 @@ class TrackFacesTest {
                         .decode(Bytes.of(rejected.peek().getValue().getOriginal()));
         assertEquals(1, original.getFrameIndex());
         assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), original.getImage());
+        assertEquals(upstreamBox, original.getFace());
     }
 
     @Test
