@@ -20,8 +20,10 @@ import org.apache.flink.core.fs.FSDataOutputStream;
  * the checkpoint thread's CPU (the async operator checkpoints about 20 MB of in-flight pairs every
  * 2 s). Everything else is Flink's class as it is.
  *
- * <p>This copy shadows Flink's on the launcher's classpath (the app jar comes first); a cluster
- * that loads Flink's classes parent-first keeps Flink's own. {@code
+ * <p>This copy shadows Flink's wherever it comes first on the classpath: the launcher puts the app
+ * jar first, and the Docker image puts the class in {@code lib/lipstream-flink-patches.jar}, before
+ * {@code flink-dist}, which Flink's scripts always put last. A cluster without it keeps Flink's own
+ * (a job jar cannot override {@code org.apache.flink}, which loads parent-first). {@code
  * CompressibleFSDataOutputStreamPatchTest} fails when Flink's class changes or gains the method, so
  * the copy goes once Flink has it.
  */
