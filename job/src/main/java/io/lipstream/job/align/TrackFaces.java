@@ -267,7 +267,8 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
      */
     private Optional<FaceBox> rawBox(FaceFrame frame, Context ctx) throws Exception {
         if (frame.upstreamFace != null) {
-            return Optional.of(frame.upstreamFace);
+            var f = frame.upstreamFace;
+            return Optional.of(FaceBox.ofSize(f.getX(), f.getY(), f.getWidth(), f.getHeight()));
         }
         Long since = framesSinceDetection.value();
         FaceBox carried = lastDetected.value();
@@ -369,12 +370,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         frame.height = in.getHeight();
         frame.codec = in.getCodec();
         frame.image = Bytes.of(in.getImage());
-        if (in.getFace() != null) {
-            var f = in.getFace();
-            frame.upstreamFace =
-                    new FaceBox(
-                            f.getX(), f.getY(), f.getX() + f.getWidth(), f.getY() + f.getHeight());
-        }
+        frame.upstreamFace = in.getFace();
         frame.last = in.getLast();
         frame.capturedAtMillis = timestamp == null ? System.currentTimeMillis() : timestamp;
         return frame;
@@ -394,14 +390,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
                 .setHeight(frame.height)
                 .setCodec(frame.codec)
                 .setImage(ByteBuffer.wrap(frame.image))
-                .setFace(
-                        frame.upstreamFace == null
-                                ? null
-                                : new io.lipstream.schema.FaceBox(
-                                        frame.upstreamFace.x1(),
-                                        frame.upstreamFace.y1(),
-                                        frame.upstreamFace.width(),
-                                        frame.upstreamFace.height()))
+                .setFace(frame.upstreamFace)
                 .setLast(frame.last)
                 .build();
     }

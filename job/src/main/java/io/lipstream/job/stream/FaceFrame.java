@@ -26,10 +26,10 @@ public class FaceFrame {
     public FaceBox box;
 
     /**
-     * The upstream detector's box as the frame carried it (unpadded), or null: kept so that a frame
-     * rejected later goes to the dead letters as it was sent.
+     * The upstream detector's box exactly as the frame carried it (unpadded, not validated), or
+     * null: kept so that a frame rejected later goes to the dead letters as it was sent.
      */
-    public FaceBox upstreamFace;
+    public io.lipstream.schema.FaceBox upstreamFace;
 
     /**
      * The box's crop resized to faceSize x faceSize, BGR; null when no face and after inference.

@@ -93,6 +93,26 @@ class TrackFacesTest {
     }
 
     @Test
+    void shouldTreatAnEmptyUpstreamBoxAsNoFaceAndKeepItForTheDeadLetters() throws Exception {
+        var empty = new io.lipstream.schema.FaceBox(10, 20, 0, 120);
+        harness.processElement(new StreamRecord<>(frame(0, portrait, false, empty), 0));
+        harness.processElement(new StreamRecord<>(frame(1, new byte[] {1, 2, 3}, false, empty), 1));
+        for (int i = 2; i < 7; i++) {
+            harness.processElement(new StreamRecord<>(frame(i, portrait, i == 6, null), i));
+        }
+
+        List<FaceFrame> out = harness.extractOutputValues();
+        assertEquals(7, out.size(), "every frame comes out");
+        assertTrue(out.get(6).hasFace(), "later frames detect the face themselves");
+        var rejected = harness.getSideOutput(DecodeRecords.REJECTED);
+        assertEquals(1, rejected.size(), "only the undecodable frame is a dead letter");
+        VideoFrame original =
+                SingleObjectCodec.of(VideoFrame.class)
+                        .decode(Bytes.of(rejected.peek().getValue().getOriginal()));
+        assertEquals(empty, original.getFace(), "the dead letter keeps the box as sent");
+    }
+
+    @Test
     void shouldDropRepeatedFramesInsteadOfFailing() throws Exception {
         harness.processElement(new StreamRecord<>(frame(0, portrait, false, null), 0));
         harness.processElement(new StreamRecord<>(frame(1, portrait, false, null), 1));
