@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The result of a {@link Benchmark}: bare pairs per second per batch, pipeline frames per second
@@ -28,6 +29,12 @@ public final class BenchReport {
      * during the bench make the wall-clock figures unreliable.
      */
     private static final double SHARED_MACHINE = 0.05;
+
+    /**
+     * The ratio the project aims at with 8 streams; the report says how much CPU per frame the
+     * stages other than inference may take for it.
+     */
+    static final double RATIO_GOAL = 0.9;
 
     private static final String MAX_IN_FLIGHT =
             io.lipstream.job.options.InferenceOptions.MAX_IN_FLIGHT.key();
@@ -170,11 +177,13 @@ public final class BenchReport {
             row.put("process_cpu_busy", r.cpuBusy());
             row.put("frames_per_cpu_s", r.framesPerCpuSecond());
             row.put("cpu_by_stage", r.cpuByStage());
+            cpuMsPerFrame(r).ifPresent(ms -> row.put("cpu_ms_per_frame", ms));
             row.put("job_metrics", r.jobMetrics());
             pipelineRows.add(row);
         }
         root.put("pipeline", pipelineRows);
         root.put("limits", limits(best));
+        cpuBudget(best).ifPresent(budget -> root.put("cpu_budget_per_frame", budget));
         root.put("job_options", jobOptions);
         return JsonText.render(root);
     }
@@ -262,6 +271,23 @@ public final class BenchReport {
                             headline().streams(),
                             percentages(headline().cpuByStage())));
         }
+        cpuBudget(headline())
+                .ifPresent(
+                        b ->
+                                t.append(
+                                        String.format(
+                                                Locale.ROOT,
+                                                "CPU per frame, same window: inference %.1f ms, the"
+                                                        + " rest of the pipeline %.1f ms, idle"
+                                                        + " %.1f ms; bare inference took %.1f ms"
+                                                        + " per pair, so a ratio of %.1f per"
+                                                        + " CPU-second leaves the rest %.1f ms%n",
+                                                b.get("inference_ms"),
+                                                b.get("rest_ms"),
+                                                b.get("idle_ms"),
+                                                b.get("bare_inference_ms_per_pair"),
+                                                RATIO_GOAL,
+                                                b.get("rest_ms_at_goal"))));
         if (live != null) {
             t.append(
                     String.format(
@@ -281,6 +307,42 @@ public final class BenchReport {
                                             live.fps())));
         }
         return t.toString();
+    }
+
+    /** The run's CPU per frame by stage and idle (see {@link CpuByStage#msPerFrame}). */
+    private Optional<Map<String, Double>> cpuMsPerFrame(PipelineBench.Result r) {
+        if (r.cpuByStage().isEmpty() || Double.isNaN(r.cpuBusy()) || r.fps() <= 0) {
+            return Optional.empty();
+        }
+        int cores = ((Number) machine.get("cores")).intValue();
+        return Optional.of(CpuByStage.msPerFrame(r.cpuByStage(), r.cpuBusy(), cores, r.fps()));
+    }
+
+    /**
+     * Where a frame's CPU goes against the goal: inference, the rest of the pipeline, idle, and how
+     * much the rest may take for a per-CPU-second ratio of {@link #RATIO_GOAL} given what bare
+     * inference costs per pair (the ratio per CPU-second is bare CPU per pair over the pipeline's
+     * CPU per frame).
+     */
+    private Optional<Map<String, Double>> cpuBudget(PipelineBench.Result r) {
+        return cpuMsPerFrame(r)
+                .map(
+                        ms -> {
+                            double inference = ms.getOrDefault(CpuByStage.INFERENCE, 0.0);
+                            double idle = ms.get(CpuByStage.IDLE);
+                            double rest =
+                                    ms.values().stream().mapToDouble(Double::doubleValue).sum()
+                                            - inference
+                                            - idle;
+                            double bareMs = 1000 / barePairsPerCpuSecond();
+                            Map<String, Double> budget = new LinkedHashMap<>();
+                            budget.put("bare_inference_ms_per_pair", bareMs);
+                            budget.put("inference_ms", inference);
+                            budget.put("rest_ms", rest);
+                            budget.put("idle_ms", idle);
+                            budget.put("rest_ms_at_goal", bareMs / RATIO_GOAL - inference);
+                            return budget;
+                        });
     }
 
     /** "a 71%, b 6%, ..." for shares, in their order. */

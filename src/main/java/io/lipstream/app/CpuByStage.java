@@ -23,9 +23,15 @@ final class CpuByStage {
 
     static final String OTHER = "other";
 
+    /** The stage that runs the model. */
+    static final String INFERENCE = "onnx_runtime";
+
+    /** Not a stage: the cores' time no thread of this JVM used, in {@link #msPerFrame}. */
+    static final String IDLE = "idle";
+
     private static final List<Stage> STAGES =
             List.of(
-                    new Stage("onnx_runtime", List.of(OrtRuntime.THREAD_NAME, "lipsync-inferen")),
+                    new Stage(INFERENCE, List.of(OrtRuntime.THREAD_NAME, "lipsync-inferen")),
                     new Stage("encode_segments", List.of("EncodeSegments")),
                     new Stage("track_faces", List.of("TrackFaces")),
                     new Stage("align_audio_and_mel", List.of("AlignAudioToFra")),
@@ -122,5 +128,19 @@ final class CpuByStage {
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> shares.put(e.getKey(), e.getValue() / sum));
         return shares;
+    }
+
+    /**
+     * Milliseconds of CPU per frame for each stage, plus {@link #IDLE}: the cores' time per frame
+     * that this JVM left unused. {@code busy} is the share of the {@code cores} the JVM used while
+     * it put out {@code fps} frames per second; {@code shares} splits that use.
+     */
+    static Map<String, Double> msPerFrame(
+            Map<String, Double> shares, double busy, int cores, double fps) {
+        double coreMsPerFrame = cores * 1000.0 / fps;
+        Map<String, Double> ms = new LinkedHashMap<>();
+        shares.forEach((stage, share) -> ms.put(stage, share * busy * coreMsPerFrame));
+        ms.put(IDLE, (1 - busy) * coreMsPerFrame);
+        return ms;
     }
 }

@@ -31,6 +31,23 @@ class CpuByStageTest {
     }
 
     @Test
+    void shouldTurnSharesIntoMillisecondsPerFrameWithTheIdleRest() {
+        // 90% of 2 cores at 30 frames/s: 60 ms of CPU per frame used, 6.7 ms left idle.
+        Map<String, Double> ms =
+                CpuByStage.msPerFrame(
+                        Map.of(CpuByStage.INFERENCE, 0.75, "encode_segments", 0.25), 0.9, 2, 30);
+
+        assertEquals(45.0, ms.get(CpuByStage.INFERENCE), 1e-9);
+        assertEquals(15.0, ms.get("encode_segments"), 1e-9);
+        assertEquals(2000.0 / 30 * 0.1, ms.get(CpuByStage.IDLE), 1e-9);
+        assertEquals(
+                2000.0 / 30,
+                ms.values().stream().mapToDouble(Double::doubleValue).sum(),
+                1e-9,
+                "used and idle add up to the cores' time per frame");
+    }
+
+    @Test
     void shouldCountTheCpuAThreadBurnsToItsStage() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
         AtomicReference<Map<String, Double>> during = new AtomicReference<>();
