@@ -183,7 +183,7 @@ public final class BenchReport {
         }
         root.put("pipeline", pipelineRows);
         root.put("limits", limits(best));
-        cpuBudget(best).ifPresent(budget -> root.put("cpu_budget_per_frame", budget));
+        cpuBudget(best).ifPresent(budget -> root.put("cpu_budget_per_frame", budget.toMap()));
         root.put("job_options", jobOptions);
         return JsonText.render(root);
     }
@@ -282,12 +282,12 @@ public final class BenchReport {
                                                         + " %.1f ms; bare inference took %.1f ms"
                                                         + " per pair, so a ratio of %.1f per"
                                                         + " CPU-second leaves the rest %.1f ms%n",
-                                                b.get("inference_ms"),
-                                                b.get("rest_ms"),
-                                                b.get("idle_ms"),
-                                                b.get("bare_inference_ms_per_pair"),
+                                                b.inference(),
+                                                b.rest(),
+                                                b.idle(),
+                                                b.bareInferencePerPair(),
                                                 RATIO_GOAL,
-                                                b.get("rest_ms_at_goal"))));
+                                                b.restAtGoal())));
         if (live != null) {
             t.append(
                     String.format(
@@ -322,26 +322,42 @@ public final class BenchReport {
      * Where a frame's CPU goes against the goal: inference, the rest of the pipeline, idle, and how
      * much the rest may take for a per-CPU-second ratio of {@link #RATIO_GOAL} given what bare
      * inference costs per pair (the ratio per CPU-second is bare CPU per pair over the pipeline's
-     * CPU per frame).
+     * CPU per frame). Milliseconds per frame.
      */
-    private Optional<Map<String, Double>> cpuBudget(PipelineBench.Result r) {
+    private record CpuBudget(
+            double bareInferencePerPair,
+            double inference,
+            double rest,
+            double idle,
+            double restAtGoal) {
+
+        Map<String, Double> toMap() {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("bare_inference_ms_per_pair", bareInferencePerPair);
+            m.put("inference_ms", inference);
+            m.put("rest_ms", rest);
+            m.put("idle_ms", idle);
+            m.put("rest_ms_at_goal", restAtGoal);
+            return m;
+        }
+    }
+
+    private Optional<CpuBudget> cpuBudget(PipelineBench.Result r) {
         return cpuMsPerFrame(r)
                 .map(
                         ms -> {
                             double inference = ms.getOrDefault(CpuByStage.INFERENCE, 0.0);
                             double idle = ms.get(CpuByStage.IDLE);
-                            double rest =
+                            double used =
                                     ms.values().stream().mapToDouble(Double::doubleValue).sum()
-                                            - inference
                                             - idle;
                             double bareMs = 1000 / barePairsPerCpuSecond();
-                            Map<String, Double> budget = new LinkedHashMap<>();
-                            budget.put("bare_inference_ms_per_pair", bareMs);
-                            budget.put("inference_ms", inference);
-                            budget.put("rest_ms", rest);
-                            budget.put("idle_ms", idle);
-                            budget.put("rest_ms_at_goal", bareMs / RATIO_GOAL - inference);
-                            return budget;
+                            return new CpuBudget(
+                                    bareMs,
+                                    inference,
+                                    used - inference,
+                                    idle,
+                                    bareMs / RATIO_GOAL - inference);
                         });
     }
 
