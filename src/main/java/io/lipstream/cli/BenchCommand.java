@@ -1,12 +1,12 @@
 package io.lipstream.cli;
 
-import io.lipstream.app.BenchReport;
-import io.lipstream.app.Benchmark;
-import io.lipstream.app.FlinkTarget;
-import io.lipstream.connectors.media.MediaException;
-import io.lipstream.connectors.media.MediaProbe;
-import io.lipstream.connectors.media.Samples;
-import io.lipstream.job.inference.ModelRejectedException;
+import io.lipstream.inference.ModelRejectedException;
+import io.lipstream.samples.Samples;
+import io.lipstream.tools.bench.BenchReport;
+import io.lipstream.tools.bench.Benchmark;
+import io.lipstream.tools.embedded.FlinkTarget;
+import io.lipstream.tools.media.MediaException;
+import io.lipstream.tools.media.MediaProbe;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.lipstream.cli;
 
-import io.lipstream.app.LipSyncRun;
-import io.lipstream.connectors.media.MediaIngest;
-import io.lipstream.connectors.media.Samples;
 import io.lipstream.job.options.SegmentOptions;
+import io.lipstream.samples.Samples;
+import io.lipstream.tools.embedded.LipSyncRun;
+import io.lipstream.tools.media.MediaIngest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,16 +1,16 @@
 package io.lipstream.cli;
 
-import io.lipstream.app.LipSyncRun;
 import io.lipstream.connectors.kafka.KafkaOptions;
-import io.lipstream.connectors.media.MediaException;
-import io.lipstream.connectors.media.MediaIngest;
-import io.lipstream.connectors.media.MediaProbe;
-import io.lipstream.connectors.media.SegmentCollector;
-import io.lipstream.connectors.media.SegmentRemuxer;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.job.options.JobOptions;
 import io.lipstream.job.options.SegmentOptions;
 import io.lipstream.schema.EncodedSegment;
+import io.lipstream.tools.embedded.LipSyncRun;
+import io.lipstream.tools.media.MediaException;
+import io.lipstream.tools.media.MediaIngest;
+import io.lipstream.tools.media.MediaProbe;
+import io.lipstream.tools.media.SegmentCollector;
+import io.lipstream.tools.media.SegmentRemuxer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

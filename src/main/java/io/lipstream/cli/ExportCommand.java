@@ -1,11 +1,11 @@
 package io.lipstream.cli;
 
+import io.lipstream.connectors.hls.HlsWriter;
 import io.lipstream.connectors.kafka.KafkaSettings;
-import io.lipstream.connectors.media.HlsWriter;
-import io.lipstream.connectors.media.SegmentCollector;
-import io.lipstream.connectors.media.SegmentRemuxer;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.schema.EncodedSegment;
+import io.lipstream.tools.media.SegmentCollector;
+import io.lipstream.tools.media.SegmentRemuxer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.lipstream.cli;
 
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.Topics;
-import io.lipstream.connectors.media.MediaException;
-import io.lipstream.connectors.media.MediaIngest;
+import io.lipstream.tools.media.MediaException;
+import io.lipstream.tools.media.MediaIngest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -2,9 +2,9 @@ package io.lipstream.cli;
 
 import io.lipstream.job.audio.AudioDecodeException;
 import io.lipstream.job.audio.AudioFiles;
-import io.lipstream.job.audio.Npy;
 import io.lipstream.job.audio.StreamingMel;
 import io.lipstream.job.audio.Wav2LipAudio;
+import io.lipstream.tools.model.Npy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

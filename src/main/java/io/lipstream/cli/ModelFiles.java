@@ -1,8 +1,8 @@
 package io.lipstream.cli;
 
-import io.lipstream.job.inference.InferenceDevice;
-import io.lipstream.job.inference.ModelRejectedException;
-import io.lipstream.job.inference.Wav2LipModel;
+import io.lipstream.inference.InferenceDevice;
+import io.lipstream.inference.ModelRejectedException;
+import io.lipstream.inference.Wav2LipModel;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.lipstream.cli;
 
-import io.lipstream.job.inference.CheckpointException;
-import io.lipstream.job.inference.CheckpointImport;
+import io.lipstream.tools.model.CheckpointException;
+import io.lipstream.tools.model.CheckpointImport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

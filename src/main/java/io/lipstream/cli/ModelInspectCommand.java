@@ -1,10 +1,10 @@
 package io.lipstream.cli;
 
-import io.lipstream.job.inference.InferenceDevice;
-import io.lipstream.job.inference.ModelSignature;
-import io.lipstream.job.inference.OnnxModelReader;
-import io.lipstream.job.inference.Wav2LipModel;
-import io.lipstream.job.inference.WeightStatistics;
+import io.lipstream.inference.InferenceDevice;
+import io.lipstream.inference.ModelSignature;
+import io.lipstream.inference.Wav2LipModel;
+import io.lipstream.tools.model.OnnxModelReader;
+import io.lipstream.tools.model.WeightStatistics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.lipstream.cli;
 
-import io.lipstream.job.inference.ModelSynth;
-import io.lipstream.job.inference.ModelSynth.Arch;
+import io.lipstream.tools.model.ModelSynth;
+import io.lipstream.tools.model.ModelSynth.Arch;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package io.lipstream.cli;
 
-import io.lipstream.job.inference.InferenceDevice;
-import io.lipstream.job.inference.InferenceException;
-import io.lipstream.job.inference.ModelComparison;
-import io.lipstream.job.inference.Wav2LipModel;
+import io.lipstream.inference.InferenceDevice;
+import io.lipstream.inference.InferenceException;
+import io.lipstream.inference.Wav2LipModel;
+import io.lipstream.tools.model.ModelComparison;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

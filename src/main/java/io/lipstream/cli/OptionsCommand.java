@@ -1,6 +1,5 @@
 package io.lipstream.cli;
 
-import io.lipstream.app.OptionsReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.lipstream.cli;
 
-import io.lipstream.app.FlinkTarget;
-import io.lipstream.app.LipSyncRun;
 import io.lipstream.connectors.kafka.KafkaOptions;
-import io.lipstream.job.inference.ModelRejectedException;
+import io.lipstream.inference.ModelRejectedException;
+import io.lipstream.tools.embedded.FlinkTarget;
+import io.lipstream.tools.embedded.LipSyncRun;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipstream.e2e.TestClips;
-import io.lipstream.job.inference.ModelSynth;
-import io.lipstream.job.inference.Wav2LipShapes;
+import io.lipstream.inference.Wav2LipShapes;
+import io.lipstream.tools.model.ModelSynth;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

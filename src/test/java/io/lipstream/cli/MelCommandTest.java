@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipstream.connectors.media.Samples;
 import io.lipstream.job.audio.MelGolden;
-import io.lipstream.job.audio.Npy;
+import io.lipstream.samples.Samples;
+import io.lipstream.tools.model.Npy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

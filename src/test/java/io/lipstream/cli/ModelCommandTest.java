@@ -3,10 +3,10 @@ package io.lipstream.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipstream.job.inference.InferenceDevice;
-import io.lipstream.job.inference.ModelSynth;
-import io.lipstream.job.inference.ModelSynth.Arch;
-import io.lipstream.job.inference.Wav2LipModel;
+import io.lipstream.inference.InferenceDevice;
+import io.lipstream.inference.Wav2LipModel;
+import io.lipstream.tools.model.ModelSynth;
+import io.lipstream.tools.model.ModelSynth.Arch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -21,7 +21,7 @@ import picocli.CommandLine;
 
 class ModelCommandTest {
     /** Golden arrays of the job module's tests (make_identity_reference.py), face size 8. */
-    private static final String REFERENCE = "/io/lipstream/job/inference/reference/identity8/";
+    private static final String REFERENCE = "/io/lipstream/tools/model/reference/identity8/";
 
     @TempDir static Path shared;
     @TempDir Path dir;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.lipstream.app.OptionsReference;
+import io.lipstream.cli.OptionsReference;
 import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.options.InferenceOptions;

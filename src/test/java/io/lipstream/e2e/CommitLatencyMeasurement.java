@@ -1,17 +1,17 @@
 package io.lipstream.e2e;
 
-import io.lipstream.app.FlinkTarget;
-import io.lipstream.app.LipSyncRun;
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.TopicReaders;
-import io.lipstream.connectors.media.MediaIngest;
-import io.lipstream.connectors.media.Samples;
-import io.lipstream.connectors.media.SegmentCollector;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.job.options.JobOptions;
 import io.lipstream.job.options.SegmentOptions;
+import io.lipstream.samples.Samples;
 import io.lipstream.schema.EncodedSegment;
 import io.lipstream.schema.VideoFrame;
+import io.lipstream.tools.embedded.FlinkTarget;
+import io.lipstream.tools.embedded.LipSyncRun;
+import io.lipstream.tools.media.MediaIngest;
+import io.lipstream.tools.media.SegmentCollector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.lipstream.app.FlinkTarget;
-import io.lipstream.app.LipSyncRun;
-import io.lipstream.connectors.media.MediaIngest;
+import io.lipstream.tools.embedded.FlinkTarget;
+import io.lipstream.tools.embedded.LipSyncRun;
+import io.lipstream.tools.media.MediaIngest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.lipstream.cli.Lipsync;
+import io.lipstream.connectors.hls.HlsWriter;
 import io.lipstream.connectors.media.DecodedMedia;
-import io.lipstream.connectors.media.HlsWriter;
-import io.lipstream.connectors.media.MediaProbe;
-import io.lipstream.connectors.media.Samples;
+import io.lipstream.samples.Samples;
+import io.lipstream.tools.media.MediaProbe;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

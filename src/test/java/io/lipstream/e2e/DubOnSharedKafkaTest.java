@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipstream.cli.Lipsync;
-import io.lipstream.connectors.kafka.EmbeddedKafka;
 import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.Topics;
-import io.lipstream.connectors.media.MediaIngest;
-import io.lipstream.connectors.media.Samples;
+import io.lipstream.samples.Samples;
 import io.lipstream.schema.EncodedSegment;
+import io.lipstream.tools.embedded.EmbeddedKafka;
+import io.lipstream.tools.media.MediaIngest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

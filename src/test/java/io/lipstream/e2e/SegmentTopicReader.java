@@ -14,7 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Every record of the segment topic, from the beginning, as a reader with the given isolation level
- * sees it: unlike {@link io.lipstream.connectors.media.SegmentCollector} nothing is deduplicated or
+ * sees it: unlike {@link io.lipstream.tools.media.SegmentCollector} nothing is deduplicated or
  * reordered, so duplicates and gaps stay visible.
  */
 final class SegmentTopicReader implements AutoCloseable {

@@ -1,6 +1,6 @@
 package io.lipstream.e2e;
 
-import io.lipstream.connectors.media.Samples;
+import io.lipstream.samples.Samples;
 import java.nio.file.Path;
 import org.bytedeco.ffmpeg.global.avcodec;
 import org.bytedeco.javacv.FFmpegFrameGrabber;

@@ -1,6 +1,5 @@
 package io.lipstream.connectors.hls;
 
-import io.lipstream.connectors.media.HlsWriter;
 import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.schema.EncodedSegment;

@@ -84,7 +84,7 @@ public final class KafkaConnectors {
 
     private Properties producerProperties() {
         Properties props = settings.clientProperties(new Properties());
-        props.put("max.request.size", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
+        props.put("max.request.size", String.valueOf(Topics.MAX_MESSAGE_BYTES));
         return props;
     }
 }

@@ -23,12 +23,12 @@ public final class TopicReaders {
 
     /**
      * Fetch sizes that let a consumer take the largest record the contract allows ({@link
-     * EmbeddedKafka#MAX_MESSAGE_BYTES}, an encoded segment) in one fetch.
+     * Topics#MAX_MESSAGE_BYTES}, an encoded segment) in one fetch.
      */
     public static Properties largeRecordFetch() {
         Properties props = new Properties();
-        props.put("max.partition.fetch.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
-        props.put("fetch.max.bytes", String.valueOf(EmbeddedKafka.MAX_MESSAGE_BYTES));
+        props.put("max.partition.fetch.bytes", String.valueOf(Topics.MAX_MESSAGE_BYTES));
+        props.put("fetch.max.bytes", String.valueOf(Topics.MAX_MESSAGE_BYTES));
         return props;
     }
 

@@ -11,6 +11,9 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /** Creates lipstream's four topics when they do not exist yet, sized for video records. */
 public final class Topics {
+    /** Largest record lipstream writes or reads: a 4K raw BGR frame is about 25 MB. */
+    public static final int MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
     private Topics() {}
 
     /**
@@ -34,8 +37,7 @@ public final class Topics {
                                     .configs(
                                             Map.of(
                                                     "max.message.bytes",
-                                                    String.valueOf(
-                                                            EmbeddedKafka.MAX_MESSAGE_BYTES))));
+                                                    String.valueOf(MAX_MESSAGE_BYTES))));
                 }
             }
             if (!missing.isEmpty()) {

@@ -12,7 +12,7 @@ public final class FfmpegStatus {
 
     private FfmpegStatus() {}
 
-    static int check(int ret, String call) throws IOException {
+    public static int check(int ret, String call) throws IOException {
         if (ret < 0) {
             throw new IOException(
                     call + ": expected success, FFmpeg returned " + ret + " (" + text(ret) + ")");

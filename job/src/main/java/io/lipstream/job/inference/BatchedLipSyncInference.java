@@ -1,5 +1,10 @@
 package io.lipstream.job.inference;
 
+import io.lipstream.inference.InferenceDevice;
+import io.lipstream.inference.InferenceException;
+import io.lipstream.inference.SharedModels;
+import io.lipstream.inference.Wav2LipModel;
+import io.lipstream.inference.Wav2LipShapes;
 import io.lipstream.job.faces.FaceTensors;
 import io.lipstream.job.options.InferenceOptions;
 import io.lipstream.job.stream.MelFacePair;

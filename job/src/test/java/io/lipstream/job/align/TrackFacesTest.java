@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipstream.connectors.kafka.DecodeRecords;
-import io.lipstream.connectors.media.Samples;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.job.faces.Blend;
 import io.lipstream.job.faces.FaceBox;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.stream.FaceFrame;
+import io.lipstream.samples.Samples;
 import io.lipstream.schema.FrameRate;
 import io.lipstream.schema.ImageCodec;
 import io.lipstream.schema.VideoFrame;

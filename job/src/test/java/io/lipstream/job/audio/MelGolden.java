@@ -1,5 +1,6 @@
 package io.lipstream.job.audio;
 
+import io.lipstream.tools.model.Npy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lipstream.tools.model.Npy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

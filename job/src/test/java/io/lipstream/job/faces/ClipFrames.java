@@ -2,7 +2,7 @@ package io.lipstream.job.faces;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 
-import io.lipstream.connectors.media.Samples;
+import io.lipstream.samples.Samples;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipstream.connectors.media.Samples;
+import io.lipstream.samples.Samples;
 import io.lipstream.schema.ImageCodec;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,9 +4,9 @@ import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lipstream.connectors.hls.HlsWriter;
 import io.lipstream.connectors.media.DecodedMedia;
-import io.lipstream.connectors.media.HlsWriter;
-import io.lipstream.connectors.media.SegmentRemuxer;
+import io.lipstream.tools.media.SegmentRemuxer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.lipstream.job.segments;
 
-import io.lipstream.connectors.media.Samples;
+import io.lipstream.samples.Samples;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,0 +1,146 @@
+package io.lipstream.tools.bench;
+
+import io.lipstream.inference.OrtRuntime;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CPU time of this JVM's threads, native ones included, summed by what they do: where the bench's
+ * pipeline spends the cores the model does not get. Read from {@code /proc/self/task} (Linux; an
+ * empty map elsewhere), matching each thread's kernel name, which is the first 15 characters of its
+ * Java name (Flink names task threads for their chained operators, and ONNX Runtime's intra-op
+ * threads carry {@link OrtRuntime#THREAD_NAME}).
+ */
+final class CpuByStage {
+    /** A stage and the thread-name prefixes that are its threads; the first match wins. */
+    private record Stage(String name, List<String> prefixes) {}
+
+    static final String OTHER = "other";
+
+    /** The stage that runs the model. */
+    static final String INFERENCE = "onnx_runtime";
+
+    /** Not a stage: the cores' time no thread of this JVM used, in {@link #msPerFrame}. */
+    static final String IDLE = "idle";
+
+    private static final List<Stage> STAGES =
+            List.of(
+                    new Stage(INFERENCE, List.of(OrtRuntime.THREAD_NAME, "lipsync-inferen")),
+                    new Stage("encode_segments", List.of("EncodeSegments")),
+                    new Stage("track_faces", List.of("TrackFaces")),
+                    new Stage("align_audio_and_mel", List.of("AlignAudioToFra")),
+                    new Stage(
+                            "sources_and_decoding",
+                            List.of("Source", "DecodeAudio", "DecodeVideo")),
+                    new Stage("checkpoints", List.of("AsyncOperations")),
+                    new Stage("jit_compiler", List.of("C1 CompilerThre", "C2 CompilerThre")),
+                    new Stage("garbage_collector", List.of("GC Thread", "G1 ")),
+                    // The bench's own client: frames sent to Kafka, segments read back.
+                    new Stage("bench_client", List.of("ingest-", PipelineBench.CLIENT_THREAD)),
+                    new Stage(
+                            "kafka",
+                            List.of(
+                                    "data-plane-kafk",
+                                    "kafka-",
+                                    "quorum",
+                                    "broker-",
+                                    "raft",
+                                    "executor-",
+                                    "group-coordinat")));
+
+    private static final Path TASKS = Path.of("/proc/self/task");
+
+    /** Fields of {@code /proc/<pid>/task/<tid>/stat} after the name: utime and stime. */
+    private static final int UTIME_FIELD = 11;
+
+    private static final int STIME_FIELD = 12;
+
+    private CpuByStage() {}
+
+    /**
+     * CPU seconds so far per stage, threads that ended excepted (their time is lost to this view;
+     * the bench's threads live through a run).
+     */
+    static Map<String, Double> read() {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        if (!Files.isDirectory(TASKS)) {
+            return seconds;
+        }
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
+            for (Path task : tasks) {
+                try {
+                    String name =
+                            Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).strip();
+                    String stat = Files.readString(task.resolve("stat"), StandardCharsets.UTF_8);
+                    // The name in stat is in parentheses and may hold spaces: count fields after.
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double cpu =
+                            (Long.parseLong(fields[UTIME_FIELD])
+                                            + Long.parseLong(fields[STIME_FIELD]))
+                                    / MachineCpu.TICKS_PER_SECOND;
+                    seconds.merge(stageOf(name), cpu, Double::sum);
+                } catch (IOException | RuntimeException e) {
+                    // The thread ended while being read.
+                }
+            }
+        } catch (IOException e) {
+            return new LinkedHashMap<>();
+        }
+        return seconds;
+    }
+
+    /** The stage a thread of that kernel name belongs to. */
+    static String stageOf(String threadName) {
+        for (Stage stage : STAGES) {
+            for (String prefix : stage.prefixes()) {
+                if (threadName.startsWith(prefix)) {
+                    return stage.name();
+                }
+            }
+        }
+        return OTHER;
+    }
+
+    /**
+     * Each stage's share of the CPU used between two {@link #read}s, largest first; empty when
+     * nothing was read or no CPU was used.
+     */
+    static Map<String, Double> shares(Map<String, Double> from, Map<String, Double> to) {
+        Map<String, Double> used = new LinkedHashMap<>();
+        double total = 0;
+        for (Map.Entry<String, Double> e : to.entrySet()) {
+            double d = Math.max(0, e.getValue() - from.getOrDefault(e.getKey(), 0.0));
+            used.put(e.getKey(), d);
+            total += d;
+        }
+        Map<String, Double> shares = new LinkedHashMap<>();
+        if (total <= 0) {
+            return shares;
+        }
+        double sum = total;
+        used.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> shares.put(e.getKey(), e.getValue() / sum));
+        return shares;
+    }
+
+    /**
+     * Milliseconds of CPU per frame for each stage, plus {@link #IDLE}: the cores' time per frame
+     * that this JVM left unused. {@code busy} is the share of the {@code cores} the JVM used while
+     * it put out {@code fps} frames per second; {@code shares} splits that use.
+     */
+    static Map<String, Double> msPerFrame(
+            Map<String, Double> shares, double busy, int cores, double fps) {
+        double coreMsPerFrame = cores * 1000.0 / fps;
+        Map<String, Double> ms = new LinkedHashMap<>();
+        shares.forEach((stage, share) -> ms.put(stage, share * busy * coreMsPerFrame));
+        ms.put(IDLE, (1 - busy) * coreMsPerFrame);
+        return ms;
+    }
+}
