@@ -1,6 +1,5 @@
 package io.lipstream.cli;
 
-import onnx.Onnx.TensorProto;
 import io.lipstream.inference.InferenceDevice;
 import io.lipstream.inference.ModelSignature;
 import io.lipstream.inference.Wav2LipModel;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import onnx.Onnx.TensorProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
