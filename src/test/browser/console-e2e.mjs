@@ -1,18 +1,23 @@
 // Drives Debian's Chromium (headless, through playwright-core) against a running operator console
 // the way an operator uses it. Run by OperatorConsoleBrowserTest:
 //
-//   node console-e2e.mjs CONSOLE_URL STREAM_ID SCREENSHOT.png
+//   node console-e2e.mjs CONSOLE_URL STREAM_ID SCREENSHOT_DIR STALLED_URL STALLED_STREAM NO_KAFKA_URL
 //
-// Prints progress lines, "READY_FOR_DEAD_LETTER" when the caller should send a dead letter under
-// STREAM_ID, and a last line "RESULT {json}" with what it measured; exits non-zero on a failed check.
+// CONSOLE_URL serves a running demo whose stream is STREAM_ID; STALLED_URL a console whose stream
+// STALLED_STREAM gets frames that no job turns into segments and whose Flink is not there;
+// NO_KAFKA_URL a console whose Kafka is not there. Prints progress lines, "READY_FOR_DEAD_LETTER"
+// when the caller should send a dead letter under STREAM_ID, "READY_FOR_NEW_STREAM" when it should
+// send STALLED_STREAM's frames, and a last line "RESULT {json}" with what it measured; exits
+// non-zero on a failed check. Screenshots go to SCREENSHOT_DIR.
 import { chromium } from 'playwright-core';
 
-const [url, streamId, screenshot] = process.argv.slice(2);
+const [url, streamId, screenshots, stalledUrl, stalledStream, noKafkaUrl] = process.argv.slice(2);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Generous bounds: the demo runs Kafka, Flink and the model on a busy 2-core machine.
 const STREAM_TIMEOUT_MS = 240_000;
 const PLAY_TIMEOUT_MS = 180_000;
-const DEAD_LETTER_TIMEOUT_MS = 120_000;
+// The job rejects the record when its source gets to it, behind whatever backlog it has.
+const DEAD_LETTER_TIMEOUT_MS = 300_000;
 
 function fail(message) {
   console.error('FAILED: ' + message);
@@ -42,15 +47,9 @@ try {
   await page.goto(url);
   const row = `#streams tr[data-stream="${streamId}"]`;
 
-  // 1. The stream list shows the stream; how long after its first frame (Kafka timestamp).
+  // 1. The stream list shows the stream.
   await page.waitForSelector(row, { timeout: STREAM_TIMEOUT_MS });
-  const shownAt = Date.now();
-  const firstFrameAt = await page.evaluate(async (id) => {
-    const state = await (await fetch('/api/state')).json();
-    return state.streams.find((s) => s.streamId === id).firstFrameAtMillis;
-  }, streamId);
-  result.streamShownAfterFirstFrameMs = shownAt - firstFrameAt;
-  console.log(`stream ${streamId} listed ${result.streamShownAfterFirstFrameMs} ms after its first frame`);
+  console.log(`stream ${streamId} listed`);
 
   // 2. Counters change between two reads.
   const counters = () => page.$eval(row, (r) => ({
@@ -97,7 +96,43 @@ try {
 
   if (pageErrors.length) fail('page errors: ' + pageErrors.join('; '));
   await page.waitForTimeout(1500); // one more poll so the chart has its latest point
-  await page.screenshot({ path: screenshot, fullPage: true });
+  await page.screenshot({ path: screenshots + '/console-demo.png', fullPage: true });
+
+  // 5. A new stream: how long after its first frame (its Kafka timestamp) the open page lists it.
+  //    It goes to topics no job reads, so its output then stalls, and that console's Flink is not
+  //    there: both must be said plainly. Then a console whose Kafka is not there.
+  await page.goto(stalledUrl);
+  await page.waitForFunction(() => document.getElementById('updated').textContent !== '');
+  console.log('READY_FOR_NEW_STREAM');
+  const newRow = `#streams tr[data-stream="${stalledStream}"]`;
+  await page.waitForSelector(newRow, { timeout: 60_000 });
+  const listedAt = Date.now();
+  const newFirstFrameAt = await page.evaluate(async (id) => {
+    const state = await (await fetch('/api/state')).json();
+    return state.streams.find((s) => s.streamId === id).firstFrameAtMillis;
+  }, stalledStream);
+  result.newStreamListedAfterFirstFrameMs = listedAt - newFirstFrameAt;
+  console.log(`new stream ${stalledStream} listed ${result.newStreamListedAfterFirstFrameMs} ms after its first frame`);
+  const alerts = (p) => p.$$eval('#alerts .alert.bad', (els) => els.map((e) => e.textContent));
+  const stalled = await waitFor('the stalled stream and the missing Flink to be shown', 90_000,
+    async () => {
+      const texts = await alerts(page);
+      const health = await page.$eval(`${newRow} .health`, (e) => e.textContent).catch(() => null);
+      return health === 'stalled'
+        && texts.some((t) => t.startsWith('Output of stream ' + stalledStream + ' stalled'))
+        && texts.some((t) => t.startsWith('Job not running: Flink at')) ? texts : null;
+    });
+  console.log('stalled console alerts: ' + JSON.stringify(stalled));
+  result.stalledAlerts = stalled;
+  await page.screenshot({ path: screenshots + '/console-stalled.png', fullPage: true });
+  await page.goto(noKafkaUrl);
+  const noKafka = await waitFor('the unreachable Kafka to be shown', 90_000, async () => {
+    const texts = await alerts(page);
+    return texts.some((t) => t.startsWith('Kafka unreachable or incomplete: Kafka at')) ? texts : null;
+  });
+  console.log('no-Kafka console alerts: ' + JSON.stringify(noKafka));
+  result.noKafkaAlerts = noKafka;
+  await page.screenshot({ path: screenshots + '/console-no-kafka.png', fullPage: true });
   console.log('RESULT ' + JSON.stringify(result));
 } finally {
   await browser.close();

@@ -65,7 +65,10 @@ final class FlinkJobStatus {
                     null,
                     null,
                     null,
-                    "Flink at " + baseUrl + " cannot be reached: " + e.getMessage());
+                    "Flink at "
+                            + baseUrl
+                            + " cannot be reached: "
+                            + (e.getMessage() != null ? e.getMessage() : e.toString()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new View(baseUrl, false, null, null, null, null, null, null, "interrupted");

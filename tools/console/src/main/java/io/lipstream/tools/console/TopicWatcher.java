@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -44,6 +46,7 @@ final class TopicWatcher implements AutoCloseable {
     private final Duration lookback;
     private final Handler handler;
     private final Thread thread;
+    private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile String problem = "connecting";
@@ -141,9 +144,10 @@ final class TopicWatcher implements AutoCloseable {
         }
     }
 
+    /** Waits before a retry; closing ends the wait at once. */
     private void sleep(Duration duration) {
         try {
-            Thread.sleep(duration.toMillis());
+            closed.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             running = false;
             Thread.currentThread().interrupt();
@@ -153,11 +157,12 @@ final class TopicWatcher implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
+        closed.countDown();
         KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) {
+            // Not an interrupt: an interrupted consumer cannot close its fetcher cleanly.
             c.wakeup();
         }
-        thread.interrupt();
         thread.join(METADATA_TIMEOUT.toMillis() * 2);
     }
 }

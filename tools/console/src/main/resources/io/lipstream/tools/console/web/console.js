@@ -258,25 +258,12 @@ function drawChart(points) {
     el.setAttribute('vector-effect', 'non-scaling-stroke');
     return el;
   };
-  const label = (value, px, py, anchor) => {
-    const el = document.createElementNS('http://www.w3.org/2000/svg', 'text');
-    el.textContent = value;
-    el.setAttribute('x', px);
-    el.setAttribute('y', py);
-    el.setAttribute('font-size', '10');
-    el.setAttribute('text-anchor', anchor);
-    el.setAttribute('fill', '#7a8190');
-    return el;
-  };
   const latency = points.filter((p) => p.latencyMillis != null)
     .map((p) => x(p.atMillis).toFixed(1) + ',' + yLatency(p.latencyMillis).toFixed(1));
   const share = points.map((p) => x(p.atMillis).toFixed(1) + ',' + yShare(p.lipSyncedShare).toFixed(1));
-  svg.replaceChildren(
-    line(latency, '#2f6fdb'),
-    line(share, '#1f9d55'),
-    label((maxLatency / 1000).toFixed(1) + ' s', 2, PAD, 'start'),
-    label('100 %', W - 2, PAD, 'end'),
-    label('0', 2, H - 2, 'start'));
+  svg.replaceChildren(line(latency, '#2f6fdb'), line(share, '#1f9d55'));
+  // Scales in the legend: text inside a stretched SVG would be stretched too.
+  $('latency-scale').textContent = '0 to ' + (maxLatency / 1000).toFixed(1) + ' s';
 }
 
 const fromHash = decodeURIComponent((location.hash.match(/#stream=(.*)/) || [])[1] || '');
