@@ -4,6 +4,7 @@ import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.tools.console.OperatorConsole;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -50,6 +51,13 @@ public final class ConsoleCommand implements Callable<Integer> {
                             + " kafka.video-topic=frames.")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Option(
+            names = "--lookback",
+            paramLabel = "MINUTES",
+            description =
+                    "Read the topics from this many minutes ago (default: from their beginning).")
+    Long lookbackMinutes;
+
     @Mixin ConsoleOptions console;
 
     @Override
@@ -61,8 +69,9 @@ public final class ConsoleCommand implements Callable<Integer> {
                 flink == null || flink.contains("://") ? flink : "http://" + flink;
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(stop::countDown, "console-shutdown");
+        Duration lookback = lookbackMinutes == null ? null : Duration.ofMinutes(lookbackMinutes);
         try (OperatorConsole running =
-                console.start(KafkaSettings.from(config), flinkUrl, err)) {
+                console.start(KafkaSettings.from(config), flinkUrl, lookback, err)) {
             Runtime.getRuntime().addShutdownHook(hook);
             err.println("Running until Ctrl-C.");
             stop.await();

@@ -5,6 +5,7 @@ import io.lipstream.tools.console.ConsoleSettings;
 import io.lipstream.tools.console.OperatorConsole;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,13 +30,23 @@ final class ConsoleOptions {
 
     /** Starts the console on {@code kafka} and the Flink at {@code flinkUrl}, printing its URL. */
     OperatorConsole start(KafkaSettings kafka, String flinkUrl, PrintWriter err) {
+        return start(kafka, flinkUrl, null, err);
+    }
+
+    /**
+     * Starts the console reading the topics from {@code lookback} ago (null: from their
+     * beginning).
+     */
+    OperatorConsole start(
+            KafkaSettings kafka, String flinkUrl, Duration lookback, PrintWriter err) {
         try {
             OperatorConsole console =
                     OperatorConsole.start(
                             ConsoleSettings.of(kafka)
                                     .withPort(port)
                                     .withFlink(flinkUrl)
-                                    .withGrafana(grafanaUrl));
+                                    .withGrafana(grafanaUrl)
+                                    .withLookback(lookback));
             err.println("Operator console: " + console.url());
             return console;
         } catch (IOException e) {
