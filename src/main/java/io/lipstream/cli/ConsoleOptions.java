@@ -49,7 +49,7 @@ final class ConsoleOptions {
                                     .withLookback(lookback));
             err.println("Operator console: " + console.url());
             return console;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new UserError("the operator console cannot start: " + e.getMessage());
         }
     }
