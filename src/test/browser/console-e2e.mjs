@@ -114,7 +114,7 @@ try {
   result.newStreamListedAfterFirstFrameMs = listedAt - newFirstFrameAt;
   console.log(`new stream ${stalledStream} listed ${result.newStreamListedAfterFirstFrameMs} ms after its first frame`);
   const alerts = (p) => p.$$eval('#alerts .alert.bad', (els) => els.map((e) => e.textContent));
-  const stalled = await waitFor('the stalled stream and the missing Flink to be shown', 90_000,
+  const stalled = await waitFor('the stalled stream and the missing Flink to be shown', 180_000,
     async () => {
       const texts = await alerts(page);
       const health = await page.$eval(`${newRow} .health`, (e) => e.textContent).catch(() => null);

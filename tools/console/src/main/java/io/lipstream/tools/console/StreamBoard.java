@@ -26,6 +26,13 @@ public final class StreamBoard {
     /** A stream whose input is ahead of its output and has had no new segment this long stalls. */
     public static final Duration DEFAULT_STALL_AFTER = Duration.ofSeconds(20);
 
+    /**
+     * A stream's first segment may take this long after its first frame before the stream counts as
+     * stalled: a job starting (model loading, first checkpoint to commit the first segment) on a
+     * loaded machine takes more than the stall time.
+     */
+    public static final Duration DEFAULT_FIRST_SEGMENT_GRACE = Duration.ofSeconds(60);
+
     /** A stream that has neither ended nor received a frame this long has its input stopped. */
     public static final Duration DEFAULT_IDLE_AFTER = Duration.ofSeconds(10);
 
@@ -97,16 +104,18 @@ public final class StreamBoard {
             long recordTimestampMillis) {}
 
     private final Duration stallAfter;
+    private final Duration firstSegmentGrace;
     private final Duration idleAfter;
     private final Map<String, Stream> streams = new HashMap<>();
     private final Deque<DeadLetter> deadLetters = new ArrayDeque<>();
 
     public StreamBoard() {
-        this(DEFAULT_STALL_AFTER, DEFAULT_IDLE_AFTER);
+        this(DEFAULT_STALL_AFTER, DEFAULT_FIRST_SEGMENT_GRACE, DEFAULT_IDLE_AFTER);
     }
 
-    public StreamBoard(Duration stallAfter, Duration idleAfter) {
+    public StreamBoard(Duration stallAfter, Duration firstSegmentGrace, Duration idleAfter) {
         this.stallAfter = stallAfter;
+        this.firstSegmentGrace = firstSegmentGrace;
         this.idleAfter = idleAfter;
     }
 
@@ -278,9 +287,16 @@ public final class StreamBoard {
             return Health.ENDED;
         }
         boolean waitingForOutput = s.newestFrameIndex > s.outputFrameIndex;
-        long lastProgress =
-                Math.max(orZero(s.lastSegmentSeenMillis), orZero(s.firstFrameSeenMillis));
-        if (waitingForOutput && lastProgress > 0 && now - lastProgress > stallAfter.toMillis()) {
+        long waitingSince;
+        long allowed;
+        if (s.lastSegmentSeenMillis != null) {
+            waitingSince = s.lastSegmentSeenMillis;
+            allowed = stallAfter.toMillis();
+        } else {
+            waitingSince = orZero(s.firstFrameSeenMillis);
+            allowed = firstSegmentGrace.toMillis();
+        }
+        if (waitingForOutput && waitingSince > 0 && now - waitingSince > allowed) {
             return Health.STALLED;
         }
         if (s.lastFrameSeenMillis == null || now - s.lastFrameSeenMillis > idleAfter.toMillis()) {

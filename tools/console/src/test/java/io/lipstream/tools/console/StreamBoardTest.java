@@ -17,7 +17,7 @@ class StreamBoardTest {
     private static final long FRAME_MICROS = 40_000;
 
     private final StreamBoard board =
-            new StreamBoard(Duration.ofSeconds(20), Duration.ofSeconds(10));
+            new StreamBoard(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(10));
 
     /** Frames {@code from} to {@code to} (exclusive) of {@code stream}, captured 40 ms apart. */
     private void frames(String stream, long from, long to, long seenAt) {
@@ -111,12 +111,13 @@ class StreamBoardTest {
     }
 
     @Test
-    void shouldCallAStreamWithoutOutputYetStalledAfterTheStallTime() {
-        frames("a", 0, 10, T0);
-        frames("a", 10, 11, T0 + 19_000);
-        assertEquals(Health.STARTING, view("a", T0 + 19_000).health());
-        frames("a", 11, 12, T0 + 20_500);
-        assertEquals(Health.STALLED, view("a", T0 + 20_500).health());
+    void shouldGiveTheFirstSegmentMoreTimeThanTheNextOnes() {
+        for (long i = 0; i < 60; i++) {
+            frames("a", i, i + 1, T0 + i * 1000);
+        }
+        assertEquals(Health.STARTING, view("a", T0 + 59_000).health());
+        frames("a", 60, 61, T0 + 60_500);
+        assertEquals(Health.STALLED, view("a", T0 + 60_500).health());
     }
 
     @Test
