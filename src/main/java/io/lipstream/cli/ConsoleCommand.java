@@ -65,8 +65,7 @@ public final class ConsoleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Configuration config = Configuration.fromMap(settings);
         config.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrapServers);
-        String flinkUrl =
-                flink == null || flink.contains("://") ? flink : "http://" + flink;
+        String flinkUrl = flink == null || flink.contains("://") ? flink : "http://" + flink;
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(stop::countDown, "console-shutdown");
         Duration lookback = lookbackMinutes == null ? null : Duration.ofMinutes(lookbackMinutes);

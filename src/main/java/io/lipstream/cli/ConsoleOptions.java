@@ -34,8 +34,7 @@ final class ConsoleOptions {
     }
 
     /**
-     * Starts the console reading the topics from {@code lookback} ago (null: from their
-     * beginning).
+     * Starts the console reading the topics from {@code lookback} ago (null: from their beginning).
      */
     OperatorConsole start(
             KafkaSettings kafka, String flinkUrl, Duration lookback, PrintWriter err) {

@@ -138,7 +138,10 @@ class OperatorConsoleBrowserTest {
         List<String> command = new ArrayList<>(List.of("node", "console-e2e.mjs"));
         command.addAll(args);
         Process node =
-                new ProcessBuilder(command).directory(browser.toFile()).redirectErrorStream(true).start();
+                new ProcessBuilder(command)
+                        .directory(browser.toFile())
+                        .redirectErrorStream(true)
+                        .start();
         List<String> lines = new ArrayList<>();
         Thread timeout =
                 new Thread(
