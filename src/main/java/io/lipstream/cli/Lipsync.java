@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             IngestCommand.class,
             ExportCommand.class,
+            LiveCommand.class,
+            PublishCommand.class,
             MelCommand.class,
             ModelCommand.class,
             OptionsCommand.class,
