@@ -2,15 +2,15 @@ package io.lipstream.cli;
 
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.Topics;
-import io.lipstream.tools.media.MediaException;
-import io.lipstream.tools.media.MediaIngest;
 import io.lipstream.tools.media.LiveIngest;
 import io.lipstream.tools.media.LiveSource;
 import io.lipstream.tools.media.LiveStreamMetrics;
+import io.lipstream.tools.media.MediaException;
+import io.lipstream.tools.media.MediaIngest;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -129,7 +129,8 @@ public final class IngestCommand implements Callable<Integer> {
                         },
                         "ingest-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        err.println("Ingesting " + videoSource.location() + " as stream " + streamId + " until Ctrl-C");
+        err.println(
+                "Ingesting " + videoSource.location() + " as stream " + streamId + " until Ctrl-C");
         try (MediaIngest ingest = new MediaIngest(settings)) {
             new LiveIngest(ingest, metrics, err::println)
                     .run(

@@ -52,7 +52,8 @@ public final class LiveCommand implements Callable<Integer> {
     @Option(
             names = "--audio",
             paramLabel = "URL|FILE",
-            description = "The dubbed audio, a second live feed or a file; default: the video's own.")
+            description =
+                    "The dubbed audio, a second live feed or a file; default: the video's own.")
     String audio;
 
     @Option(

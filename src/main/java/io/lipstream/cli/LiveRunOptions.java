@@ -41,8 +41,7 @@ final class LiveRunOptions {
             names = "--stall-notice",
             paramLabel = "SECONDS",
             defaultValue = "10",
-            description =
-                    "Say so when no segment came for this long (default ${DEFAULT-VALUE}).")
+            description = "Say so when no segment came for this long (default ${DEFAULT-VALUE}).")
     long stallNoticeSeconds;
 
     /** The receiver of a push: a live URL of a scheme FFmpeg can push to. */
@@ -69,8 +68,8 @@ final class LiveRunOptions {
 
     /**
      * Runs until {@code running} turns false (Ctrl-C), {@code seconds} pass (0: no limit) or a
-     * worker fails, printing {@code status} every {@code --status-every} seconds. A worker's
-     * {@link MediaException} (a source that never came) is a user error.
+     * worker fails, printing {@code status} every {@code --status-every} seconds. A worker's {@link
+     * MediaException} (a source that never came) is a user error.
      */
     void watch(
             AtomicBoolean running,
