@@ -10,6 +10,7 @@ import io.lipstream.deploy.MonitoringQueries;
 import io.lipstream.deploy.PrometheusScrape;
 import io.lipstream.deploy.Repository;
 import io.lipstream.samples.Samples;
+import io.lipstream.tools.embedded.EmbeddedKafka;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -203,6 +204,35 @@ class LiveEndToEndTest {
         assertEquals(2, exit, err.toString());
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
         assertTrue(err.toString().contains("unsupported URL scheme 'foo'"), err.toString());
+    }
+
+    @Test
+    void shouldEndWithAClearLastLineAndExitCode2WhenTheSourceRefuses() throws Exception {
+        int closed = freeTcpPort();
+        StringWriter err = new StringWriter();
+        int exit;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            var cli = Lipsync.commandLine();
+            cli.setErr(new PrintWriter(err, true));
+            exit =
+                    cli.execute(
+                            "ingest",
+                            "--video",
+                            "rtmp://127.0.0.1:" + closed + "/live/in",
+                            "--stream",
+                            "refused",
+                            "--source-timeout",
+                            "3",
+                            "--bootstrap-servers",
+                            kafka.bootstrapServers());
+        }
+        assertEquals(2, exit, err.toString());
+        List<String> lines = err.toString().strip().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(
+                last.startsWith("lipsync: no video from rtmp://127.0.0.1:" + closed)
+                        && last.contains("within 3 s"),
+                err.toString());
     }
 
     // ---------------------------------------------------------------------------------------

@@ -82,6 +82,9 @@ public final class LivePublisher {
     /** A single write that blocks longer than this means the receiver is gone. */
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
 
+    /** How long closing an SRT push waits for what is still unsent. */
+    private static final Duration LINGER = Duration.ofSeconds(5);
+
     /** Capture times kept behind the last pushed frame (a minute at 25 fps). */
     private static final long CAPTURE_TIMES_KEPT = 1500;
 
@@ -554,6 +557,10 @@ public final class LivePublisher {
                 }
                 av_dict_set(
                         ioOptions, "rw_timeout", Long.toString(WRITE_TIMEOUT.toNanos() / 1000), 0);
+                if ("srt".equals(to.scheme())) {
+                    // SRT's live mode drops what is still unsent at close: the end of the stream.
+                    av_dict_set(ioOptions, "linger", Long.toString(LINGER.toSeconds()), 0);
+                }
                 AVIOContext io = new AVIOContext(null);
                 FfmpegStatus.check(
                         avio_open2(io, to.location(), AVIO_FLAG_WRITE, null, ioOptions),
