@@ -59,20 +59,32 @@ until grep -q "Live stream" "$OUT/lipsync.log" 2>/dev/null; do
   kill -0 "$LIPSYNC" 2>/dev/null || { cat "$OUT/lipsync.log"; exit 1; }
   sleep 1
 done
-# The sample, looped, as a contribution encoder sends it: H.264 with a key frame a second.
-ffmpeg -nostdin -v error -re -stream_loop "$LOOPS" -i "$VIDEO" -t "$SECONDS_SENT" -an \
-  -c:v libx264 -preset veryfast -tune zerolatency -g 25 -bf 0 "${SEND_VIDEO[@]}" \
-  2>"$OUT/sender-video.log" &
-SENDER=$!
-pids+=("$SENDER")
-ffmpeg -nostdin -v error -re -stream_loop "$LOOPS" -i "$AUDIO" -t "$SECONDS_SENT" \
+# The sample, looped, as a contribution encoder sends it: H.264 with a key frame a second. It is
+# sent in two halves with a pause between (a source disconnect and reconnect); a sender that
+# finds no listener yet is started again, as an encoder retries.
+send_video() {
+  local seconds=$1 log=$2
+  for attempt in $(seq 1 30); do
+    ffmpeg -nostdin -v error -re -stream_loop "$LOOPS" -i "$VIDEO" -t "$seconds" -an \
+      -c:v libx264 -preset veryfast -tune zerolatency -g 25 -bf 0 "${SEND_VIDEO[@]}" 2>"$log" &
+    local pid=$!
+    sleep 3
+    if kill -0 "$pid" 2>/dev/null || wait "$pid"; then wait "$pid" || true; return 0; fi
+    sleep 0.5
+  done
+  return 1
+}
+HALF=$((SECONDS_SENT / 2))
+ffmpeg -nostdin -v error -re -stream_loop "$LOOPS" -i "$AUDIO" -t "$((SECONDS_SENT + 10))" \
   -c:a aac -b:a 96k "${SEND_AUDIO[@]}" 2>"$OUT/sender-audio.log" &
 pids+=("$!")
-wait "$SENDER" || true
+send_video "$HALF" "$OUT/sender-video-1.log"
+sleep 3
+send_video "$((SECONDS_SENT - HALF))" "$OUT/sender-video-2.log"
 wait "$LIPSYNC" || { echo "lipsync failed:"; tail -20 "$OUT/lipsync.log"; exit 1; }
 wait "$RECEIVER" || true
 
-echo "== $TRANSPORT, $SECONDS_SENT s sent (about $((SECONDS_SENT * 25)) frames at 25 fps) =="
+echo "== $TRANSPORT, $SECONDS_SENT s sent in two halves: $((SECONDS_SENT * 25)) frames at 25 fps =="
 ffprobe -v error -show_entries stream=codec_name,r_frame_rate,nb_read_frames -count_frames \
   -of compact "$OUT/received.ts"
 for stream in v:0 a:0; do
@@ -81,5 +93,5 @@ for stream in v:0 a:0; do
         END {print s, "packets:", n, "timestamps not increasing:", bad + 0}'
 done
 grep -E "dropped|back|lost|again|no new segment|ended" "$OUT/lipsync.log" | head -20 || true
-tail -1 "$OUT/lipsync.log"
+grep -E "summary:" "$OUT/lipsync.log" || tail -1 "$OUT/lipsync.log"
 echo "files in $OUT"

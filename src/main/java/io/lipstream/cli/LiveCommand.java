@@ -189,6 +189,7 @@ public final class LiveCommand implements Callable<Integer> {
                 pusher.join(TimeUnit.SECONDS.toMillis(10));
             }
             err.println(LiveStatus.line(metrics.snapshot()));
+            err.println(LiveStatus.summary(metrics));
         } finally {
             shutdown.done();
         }

@@ -95,6 +95,7 @@ public final class PublishCommand implements Callable<Integer> {
                 shutdown.done();
             }
             err.println(LiveStatus.line(metrics.snapshot()));
+            err.println(LiveStatus.summary(metrics));
         }
         return 0;
     }
