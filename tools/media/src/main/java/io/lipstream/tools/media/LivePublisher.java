@@ -66,9 +66,11 @@ import org.bytedeco.ffmpeg.avutil.AVRational;
  * <p>Output timestamps start at 0 and never go back: a segment that starts before the end of what
  * was pushed (the stream restarted: a new ingest, a job without its state) is moved to follow it; a
  * hole in the stream clock stays a hole. It starts at the live edge (the next segment committed),
- * or with {@code fromStart} at the topic's first segment of the stream. When the receiver goes away
- * or refuses, it reopens the push with backoff and resumes at the live edge (segments queued in
- * between are skipped); when segments stop coming it says so once and waits.
+ * or with {@code fromStart} at the topic's first segment of the stream. Packets go at real time,
+ * except while more segments are waiting than the one being pushed: then the push is behind the
+ * live edge (a slow start of the job, a slow spell) and catches up without waiting. When the
+ * receiver goes away or refuses, it reopens the push with backoff and resumes at the live edge
+ * (segments queued in between are skipped); when segments stop coming it says so once and waits.
  *
  * <p>Glass-to-glass latency is measured per pushed frame against the Kafka timestamp of the frame's
  * record in the video topic (its capture time at ingest), read alongside the segments.
@@ -264,6 +266,8 @@ public final class LivePublisher {
         if (segment.firstAudioMicros() != AV_NOPTS_VALUE) {
             metrics.avOffset(segment.firstAudioMicros() - segment.firstVideoMicros());
         }
+        // Another segment already waiting: this one is behind the live edge and goes at once.
+        boolean catchUp = !queue.isEmpty();
         long frameIndex = segment.record().getFirstFrameIndex();
         for (AVPacket packet : segment.packets()) {
             if (!keepRunning.getAsBoolean()) {
@@ -293,7 +297,7 @@ public final class LivePublisher {
             pts = Math.max(pts, dts);
             output.lastDts[out] = dts;
             boolean video = outStream.codecpar().codec_type() == AVMEDIA_TYPE_VIDEO;
-            timeline.pace(av_rescale_q(dts, outBase, MICROSECONDS));
+            timeline.pace(av_rescale_q(dts, outBase, MICROSECONDS), catchUp);
             AVPacket copy = av_packet_clone(packet);
             int size = copy.size();
             int ret;
@@ -418,12 +422,21 @@ public final class LivePublisher {
             paced = false;
         }
 
-        /** Waits until output time {@code micros} is due; late packets go at once. */
-        void pace(long micros) throws InterruptedException {
+        /**
+         * Waits until output time {@code micros} is due; late packets go at once. With {@code
+         * catchUp} (the push is behind the live edge) nothing waits and the schedule moves up with
+         * it, so a start-up delay or a slow spell of the job is not kept as latency once the job
+         * has caught up.
+         */
+        void pace(long micros, boolean catchUp) throws InterruptedException {
             long now = System.nanoTime();
             if (!paced) {
                 paced = true;
                 anchorNanos = now - micros * 1000;
+                return;
+            }
+            if (catchUp) {
+                anchorNanos = Math.min(anchorNanos, now - micros * 1000);
                 return;
             }
             long wait = anchorNanos + micros * 1000 - now;

@@ -1,6 +1,7 @@
 package io.lipstream.tools.media;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -37,5 +38,17 @@ class LivePublisherTimelineTest {
         for (int i = 0; i < frames; i++) {
             timeline.videoPushed(fromMicros + i * FRAME, FRAME);
         }
+    }
+
+    @Test
+    void shouldPaceAtRealTimeAndNotWaitWhileCatchingUp() throws InterruptedException {
+        LivePublisher.Timeline timeline = new LivePublisher.Timeline();
+        timeline.pace(0, false);
+        long start = System.nanoTime();
+        timeline.pace(10_000_000, true); // ten seconds ahead, but behind the live edge: no wait
+        timeline.pace(10_100_000, false); // then real time again from there: 100 ms
+        long waited = System.nanoTime() - start;
+        assertTrue(waited >= 90_000_000L, "waited " + waited + " ns");
+        assertTrue(waited < 5_000_000_000L, "did not wait for the ten seconds: " + waited + " ns");
     }
 }
