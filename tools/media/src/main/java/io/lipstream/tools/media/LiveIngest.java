@@ -240,7 +240,7 @@ public final class LiveIngest {
                     Frame frame;
                     while (keepRunning.getAsBoolean()
                             && !Thread.currentThread().isInterrupted()
-                            && (frame = grabber.grab()) != null) {
+                            && (frame = grab(grabber, video, withAudio)) != null) {
                         if (connection.accept(frame, converter, params)) {
                             delivered = true;
                             backoff = FIRST_BACKOFF;
@@ -293,6 +293,15 @@ public final class LiveIngest {
                 backoff = next(backoff);
             }
         }
+    }
+
+    /** The next frame this feed is read for; the other kind is not decoded. */
+    private static Frame grab(FFmpegFrameGrabber grabber, boolean video, boolean audio)
+            throws FrameGrabber.Exception {
+        if (video && audio) {
+            return grabber.grab();
+        }
+        return video ? grabber.grabImage() : grabber.grabSamples();
     }
 
     private static Duration next(Duration backoff) {
