@@ -41,7 +41,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -51,6 +53,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVIOContext;
@@ -86,6 +89,9 @@ public final class LivePublisher {
 
     /** How long closing an SRT push waits for what is still unsent. */
     private static final Duration LINGER = Duration.ofSeconds(5);
+
+    /** How far back the capture times of frames are read when starting at the live edge. */
+    private static final Duration CAPTURE_LOOKBACK = Duration.ofMinutes(2);
 
     /** Capture times kept behind the last pushed frame (a minute at 25 fps). */
     private static final long CAPTURE_TIMES_KEPT = 1500;
@@ -347,10 +353,21 @@ public final class LivePublisher {
                         TopicReaders.fromStart(
                                 settings, settings.videoTopic(), TopicReaders.READ_UNCOMMITTED)) {
             if (!request.fromStart()) {
-                for (KafkaConsumer<byte[], byte[]> c : List.of(segments, frames)) {
-                    c.seekToEnd(c.assignment());
-                    c.assignment().forEach(c::position); // fix the live edge now, not later
-                }
+                segments.seekToEnd(segments.assignment());
+                segments.assignment().forEach(segments::position); // the live edge now, not later
+                // Frames captured a while ago may still be in segments to come (a job running
+                // behind): their capture times are read from a little before now.
+                long since = System.currentTimeMillis() - CAPTURE_LOOKBACK.toMillis();
+                Map<TopicPartition, Long> at = new HashMap<>();
+                frames.assignment().forEach(p -> at.put(p, since));
+                frames.seekToEnd(frames.assignment());
+                frames.offsetsForTimes(at)
+                        .forEach(
+                                (partition, offset) -> {
+                                    if (offset != null) {
+                                        frames.seek(partition, offset.offset());
+                                    }
+                                });
             }
             while (keepRunning.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
                 for (ConsumerRecord<byte[], byte[]> record : frames.poll(CAPTURE_POLL)) {
