@@ -2,10 +2,15 @@ package io.lipstream.cli;
 
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.Topics;
+import io.lipstream.tools.media.LiveIngest;
+import io.lipstream.tools.media.LiveSource;
+import io.lipstream.tools.media.LiveStreamMetrics;
 import io.lipstream.tools.media.MediaException;
 import io.lipstream.tools.media.MediaIngest;
-import java.nio.file.Path;
+import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,14 +30,17 @@ public final class IngestCommand implements Callable<Integer> {
             names = "--video",
             required = true,
             paramLabel = "IN",
-            description = "Video file or live source URL FFmpeg reads.")
-    Path video;
+            description =
+                    "Video file or live source URL FFmpeg reads (srt://, rtmp://, rtsp://, udp://,"
+                            + " http(s)://; caller or listener as the URL says).")
+    String video;
 
     @Option(
             names = "--audio",
             paramLabel = "NEW",
-            description = "The new audio; default: the video's own audio track.")
-    Path audio;
+            description =
+                    "The new audio, a file or a live URL; default: the video's own audio track.")
+    String audio;
 
     @Option(
             names = "--stream",
@@ -54,6 +62,15 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--forever", description = "Loop until interrupted.")
     boolean forever;
 
+    @Option(
+            names = "--source-timeout",
+            defaultValue = "30",
+            paramLabel = "SECONDS",
+            description =
+                    "A live source that delivers nothing for this long at the start is an error"
+                            + " (default ${DEFAULT-VALUE}).")
+    long sourceTimeoutSeconds;
+
     @Mixin KafkaClientOptions kafka;
 
     @Override
@@ -64,11 +81,21 @@ public final class IngestCommand implements Callable<Integer> {
         }
         KafkaSettings settings = KafkaSettings.from(kafka.configuration());
         Topics.ensure(settings, 1, (short) 1);
+        LiveSource videoSource = LiveSources.parse(video);
+        LiveSource audioSource = audio == null ? null : LiveSources.parse(audio);
+        if (videoSource.live()) {
+            return ingestLive(settings, videoSource, audioSource);
+        }
         try (MediaIngest ingest = new MediaIngest(settings)) {
             long frames =
                     ingest.ingest(
                             new MediaIngest.Request(
-                                    streamId, video, audio, realtime, loops, forever));
+                                    streamId,
+                                    LiveSources.file(videoSource),
+                                    audioSource == null ? null : LiveSources.file(audioSource),
+                                    realtime,
+                                    loops,
+                                    forever));
             spec.commandLine()
                     .getErr()
                     .printf(
@@ -80,6 +107,58 @@ public final class IngestCommand implements Callable<Integer> {
         } catch (MediaException e) {
             throw new UserError(e.getMessage());
         }
+        return 0;
+    }
+
+    /** A live source until Ctrl-C: reconnects and gaps are reported as they happen. */
+    private int ingestLive(KafkaSettings settings, LiveSource videoSource, LiveSource audioSource)
+            throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        LiveStreamMetrics metrics = new LiveStreamMetrics(streamId);
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread main = Thread.currentThread();
+        Thread hook =
+                new Thread(
+                        () -> {
+                            running.set(false);
+                            try {
+                                main.join(LiveIngest.READ_TIMEOUT.toMillis() * 3);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "ingest-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        err.println(
+                "Ingesting " + videoSource.location() + " as stream " + streamId + " until Ctrl-C");
+        try (MediaIngest ingest = new MediaIngest(settings)) {
+            new LiveIngest(ingest, metrics, err::println)
+                    .run(
+                            new LiveIngest.Request(
+                                    streamId,
+                                    videoSource,
+                                    audioSource,
+                                    Duration.ofSeconds(sourceTimeoutSeconds)),
+                            running::get);
+        } catch (MediaException e) {
+            throw new UserError(e.getMessage());
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C: the JVM is already stopping.
+            }
+        }
+        LiveStreamMetrics.Snapshot s = metrics.snapshot();
+        err.printf(
+                "Sent stream %s: %d frames, %d source reconnects, %d gaps (%.1f s), %.1f s of"
+                        + " silence filled%n",
+                streamId,
+                s.framesIn(),
+                s.sourceReconnects(),
+                s.sourceGaps(),
+                s.sourceGapMicros() / 1e6,
+                s.silenceFilledSamples() / (double) MediaIngest.SAMPLE_RATE);
         return 0;
     }
 }

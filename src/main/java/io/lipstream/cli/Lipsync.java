@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             ConsoleCommand.class,
             IngestCommand.class,
             ExportCommand.class,
+            LiveCommand.class,
+            PublishCommand.class,
             MelCommand.class,
             ModelCommand.class,
             OptionsCommand.class,

@@ -22,11 +22,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * is a metric name with its label matchers; the labels an expression aggregates by are kept with
  * it.
  */
-final class MonitoringQueries {
+public final class MonitoringQueries {
     /** One label matcher of a selector: {@code label op "value"}. */
-    record LabelMatcher(String label, String op, String value) {
+    public record LabelMatcher(String label, String op, String value) {
         /** Whether a series' labels satisfy it; Grafana variables ({@code $x}) match anything. */
-        boolean matches(Map<String, String> labels) {
+        public boolean matches(Map<String, String> labels) {
             String actual = labels.getOrDefault(label, "");
             if (value.contains("$")) {
                 return labels.containsKey(label);
@@ -42,11 +42,14 @@ final class MonitoringQueries {
     }
 
     /** A metric selector and the labels its expression groups by, with where it was written. */
-    record Selector(
+    public record Selector(
             String where, String metric, List<LabelMatcher> matchers, Set<String> groupedBy) {}
 
-    private static final Pattern SELECTOR =
-            Pattern.compile("\\b(flink_[A-Za-z0-9_]+)\\s*(?:\\{([^}]*)\\})?");
+    private static final Pattern SELECTOR = selectorOf("flink_");
+
+    /** The live publisher's metrics ({@code LiveMetricsEndpoint}). */
+    private static final Pattern LIVE_SELECTOR = selectorOf("lipsync_live_");
+
     private static final Pattern MATCHER =
             Pattern.compile("(\\w+)\\s*(=~|!~|!=|=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Pattern GROUPING =
@@ -59,27 +62,43 @@ final class MonitoringQueries {
      * Selectors of every PromQL string under an {@code expr}, {@code query} or {@code definition}
      * key.
      */
-    static List<Selector> ofGrafanaDashboard(Path json) throws IOException {
+    public static List<Selector> ofGrafanaDashboard(Path json) throws IOException {
+        return ofGrafanaDashboard(json, SELECTOR);
+    }
+
+    /** Selectors of the live publisher's metrics ({@code lipsync_live_*}) in a dashboard. */
+    public static List<Selector> ofLiveDashboard(Path json) throws IOException {
+        return ofGrafanaDashboard(json, LIVE_SELECTOR);
+    }
+
+    private static List<Selector> ofGrafanaDashboard(Path json, Pattern selector)
+            throws IOException {
         List<String> expressions = new ArrayList<>();
         collectStrings(load(json), Set.of("expr", "query", "definition"), expressions);
-        return selectors(json.getFileName().toString(), expressions);
+        return selectors(json.getFileName().toString(), expressions, selector);
+    }
+
+    /** Selectors of metrics named {@code prefix...}. */
+    private static Pattern selectorOf(String prefix) {
+        return Pattern.compile("\\b(" + prefix + "[A-Za-z0-9_]+)\\s*(?:\\{([^}]*)\\})?");
     }
 
     /** Selectors of the {@code expr} of every rule. */
     static List<Selector> ofAlertRules(Path yaml) throws IOException {
         List<String> expressions = new ArrayList<>();
         collectStrings(load(yaml), Set.of("expr"), expressions);
-        return selectors(yaml.getFileName().toString(), expressions);
+        return selectors(yaml.getFileName().toString(), expressions, SELECTOR);
     }
 
     /** The {@code input_series} of promtool rule tests, each a selector with equality matchers. */
     static List<Selector> ofRuleTestSeries(Path yaml) throws IOException {
         List<String> series = new ArrayList<>();
         collectStrings(load(yaml), Set.of("series"), series);
-        return selectors(yaml.getFileName().toString() + " input_series", series);
+        return selectors(yaml.getFileName().toString() + " input_series", series, SELECTOR);
     }
 
-    private static List<Selector> selectors(String where, List<String> expressions) {
+    private static List<Selector> selectors(
+            String where, List<String> expressions, Pattern selectorPattern) {
         List<Selector> selectors = new ArrayList<>();
         for (String expression : expressions) {
             Set<String> groupedBy = new LinkedHashSet<>();
@@ -92,7 +111,7 @@ final class MonitoringQueries {
                     }
                 }
             }
-            Matcher selector = SELECTOR.matcher(expression);
+            Matcher selector = selectorPattern.matcher(expression);
             while (selector.find()) {
                 List<LabelMatcher> matchers = new ArrayList<>();
                 if (selector.group(2) != null) {

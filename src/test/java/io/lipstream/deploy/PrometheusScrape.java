@@ -13,15 +13,15 @@ import java.util.regex.Pattern;
  * One page of Prometheus text exposition (what Flink's PrometheusReporter serves), read as series:
  * a metric name and its labels.
  */
-record PrometheusScrape(List<Series> series) {
+public record PrometheusScrape(List<Series> series) {
     /** One sample line's name, labels and value. */
-    record Series(String name, Map<String, String> labels, double value) {}
+    public record Series(String name, Map<String, String> labels, double value) {}
 
     private static final Pattern SAMPLE =
             Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})?\\s+(\\S+).*$");
     private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    static PrometheusScrape parse(String page) {
+    public static PrometheusScrape parse(String page) {
         List<Series> series = new ArrayList<>();
         for (String line : page.split("\n")) {
             Matcher sample = SAMPLE.matcher(line.strip());
@@ -49,14 +49,14 @@ record PrometheusScrape(List<Series> series) {
     }
 
     /** Every metric name on the page. */
-    Set<String> names() {
+    public Set<String> names() {
         Set<String> names = new TreeSet<>();
         series.forEach(s -> names.add(s.name()));
         return names;
     }
 
     /** The series of one metric. */
-    List<Series> named(String name) {
+    public List<Series> named(String name) {
         return series.stream().filter(s -> s.name().equals(name)).toList();
     }
 }

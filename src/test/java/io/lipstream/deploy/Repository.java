@@ -4,11 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The repository the tests run in (Surefire runs them in the module folder). */
-final class Repository {
+public final class Repository {
     private Repository() {}
 
     /** The nearest folder at or above the working directory with pom.xml and deploy/k8s. */
-    static Path root() {
+    public static Path root() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isDirectory(dir.resolve("deploy/k8s"))
                     && Files.isRegularFile(dir.resolve("pom.xml"))) {

@@ -149,12 +149,7 @@ public final class MediaIngest implements AutoCloseable {
                             continue; // more frames than the constant rate has room for here
                         }
                         Mat mat = converter.convert(frame);
-                        byte[] jpeg;
-                        try (BytePointer buf = new BytePointer()) {
-                            opencv_imgcodecs.imencode(".jpg", mat, buf, params);
-                            jpeg = new byte[(int) buf.limit()];
-                            buf.get(jpeg);
-                        }
+                        byte[] jpeg = jpeg(mat, params);
                         // A gap before this frame shows the frame before it, as a player would.
                         while (index < slot && held != null) {
                             pace(request.realtime(), startNanos, ptsOf(index, probe));
@@ -195,6 +190,16 @@ public final class MediaIngest implements AutoCloseable {
         return index;
     }
 
+    /** {@code mat} as a JPEG of the quality in {@code params}. */
+    static byte[] jpeg(Mat mat, IntPointer params) {
+        try (BytePointer buf = new BytePointer()) {
+            opencv_imgcodecs.imencode(".jpg", mat, buf, params);
+            byte[] jpeg = new byte[(int) buf.limit()];
+            buf.get(jpeg);
+            return jpeg;
+        }
+    }
+
     /** Presentation time of constant-rate frame {@code index}, microseconds. */
     private static long ptsOf(long index, MediaProbe probe) {
         return index * 1_000_000L * probe.fpsDen() / probe.fpsNum();
@@ -208,7 +213,7 @@ public final class MediaIngest implements AutoCloseable {
                 .build();
     }
 
-    private void sendFrame(VideoFrame frame) {
+    void sendFrame(VideoFrame frame) {
         send(settings.videoTopic(), frame.getStreamId(), frames.encode(frame));
         framesSent.incrementAndGet();
     }
@@ -279,8 +284,7 @@ public final class MediaIngest implements AutoCloseable {
         sendChunk(request.streamId(), seq, position, chunk, filled, true);
     }
 
-    private void sendChunk(
-            String streamId, long seq, long start, short[] samples, int n, boolean last) {
+    void sendChunk(String streamId, long seq, long start, short[] samples, int n, boolean last) {
         ByteBuffer pcm = ByteBuffer.allocate(n * Short.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             pcm.putShort(samples[i]);
