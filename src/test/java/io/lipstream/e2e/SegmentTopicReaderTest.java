@@ -55,9 +55,7 @@ class SegmentTopicReaderTest {
 
     private static List<Long> indices(KafkaSettings settings, String isolation) {
         try (SegmentTopicReader reader = new SegmentTopicReader(settings, isolation)) {
-            return reader.readToEnd(TIMEOUT).stream()
-                    .map(EncodedSegment::getSegmentIndex)
-                    .toList();
+            return reader.readToEnd(TIMEOUT).stream().map(EncodedSegment::getSegmentIndex).toList();
         }
     }
 
