@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * MiniCluster, ONNX Runtime (the generated identity model) and FFmpeg; the MP4 must have the
  * input's frame count and rate, H.264 video and an audio track, as a player sees it, and the HLS
  * folder written on the way ({@code --hls}) must be a finished playlist of segments that each play
- * alone. This is the suite's one full dub run: checks of its output belong here.
+ * alone. This is the suite's one dub of the whole sample: checks of its output belong here (what
+ * the model's output does to the picture and sound is checked by {@link
+ * DubWithAMelDrivenModelTest}, whose model's face cannot be mistaken for the input's).
  */
 class DubEndToEndTest {
     /** Least PSNR inside the face box, per frame: the face's round trip through 96x96 pixels. */

@@ -125,6 +125,8 @@ class DubWithAMelDrivenModelTest {
         double[] expected = expectedGreys();
         List<String> problems = new ArrayList<>();
         double[] seen = new double[FRAMES];
+        double[] spread = new double[FRAMES];
+        double[] outsideDiff = new double[FRAMES];
         int frames =
                 FramePairs.forEach(
                         clip,
@@ -134,6 +136,7 @@ class DubWithAMelDrivenModelTest {
                             ClipFace.Box middle = face.centre(0.5);
                             double[] stats = meanAndSpread(output, width, middle);
                             seen[n] = stats[0];
+                            spread[n] = stats[1];
                             if (Math.abs(stats[0] - expected[n]) > GREY_TOLERANCE) {
                                 problems.add(
                                         String.format(
@@ -151,6 +154,7 @@ class DubWithAMelDrivenModelTest {
                             double outside =
                                     meanAbsDiffOutside(
                                             input, output, width, height, face.grown(0.35));
+                            outsideDiff[n] = outside;
                             if (outside > OUTSIDE_TOLERANCE) {
                                 problems.add(
                                         String.format(
@@ -159,6 +163,15 @@ class DubWithAMelDrivenModelTest {
                                                 n, outside));
                             }
                         });
+        double worst = 0;
+        for (int n = 0; n < FRAMES; n++) {
+            worst = Math.max(worst, Math.abs(seen[n] - expected[n]));
+        }
+        System.out.printf(
+                "mel-driven face: greys %.0f..%.0f; face middle off the model's grey by at most"
+                        + " %.1f levels, spread at most %.1f; outside the face at most %.1f levels"
+                        + " from the input on average%n",
+                min(expected), max(expected), worst, max(spread), max(outsideDiff));
         assertEquals(FRAMES, frames, "frames compared");
         assertEquals(List.of(), problems);
         assertTrue(

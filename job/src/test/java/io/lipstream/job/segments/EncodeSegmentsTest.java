@@ -42,6 +42,7 @@ class EncodeSegmentsTest {
     @Test
     void shouldEncodeFramesThatArriveOutOfOrderInOrderAndClearItsState() throws Exception {
         List<EncodedSegment> out;
+        int stateLeft;
         try (var harness = harness()) {
             harness.open();
             harness.processElement2(new StreamRecord<>(audio(), 0));
@@ -49,16 +50,18 @@ class EncodeSegmentsTest {
                 harness.processElement1(new StreamRecord<>(frame(i), i));
             }
             out = harness.extractOutputValues();
-            assertEquals(0, harness.numKeyedStateEntries(), "state cleared after the last segment");
+            stateLeft = harness.numKeyedStateEntries();
         }
 
         assertSegmentsInOrderOnce(out);
+        assertEquals(0, stateLeft, "state cleared after the last segment");
     }
 
     @Test
     void shouldResumeFromASnapshotWithoutLosingOrRepeatingAFrame() throws Exception {
         List<EncodedSegment> out = new ArrayList<>();
         OperatorSubtaskState snapshot;
+        int stateLeft;
         try (var before = harness()) {
             before.open();
             before.processElement2(new StreamRecord<>(audio(), 0));
@@ -81,10 +84,11 @@ class EncodeSegmentsTest {
                 after.processElement1(new StreamRecord<>(frame(i), i));
             }
             out.addAll(after.extractOutputValues());
-            assertEquals(0, after.numKeyedStateEntries(), "state cleared after the last segment");
+            stateLeft = after.numKeyedStateEntries();
         }
 
         assertSegmentsInOrderOnce(out);
+        assertEquals(0, stateLeft, "state cleared after the last segment");
     }
 
     /** Segments 0, 1, 2 once each, in order, each decoding to its own frames in order. */
