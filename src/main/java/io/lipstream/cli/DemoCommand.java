@@ -2,6 +2,7 @@ package io.lipstream.cli;
 
 import io.lipstream.job.options.SegmentOptions;
 import io.lipstream.samples.Samples;
+import io.lipstream.tools.console.OperatorConsole;
 import io.lipstream.tools.embedded.LipSyncRun;
 import io.lipstream.tools.media.MediaIngest;
 import java.io.PrintWriter;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Run the whole pipeline on the bundled sample as a live stream, written as HLS under"
-                    + " ./out/, until Ctrl-C. Open the printed dashboard URL to watch it."
+                    + " ./out/, until Ctrl-C. Open the printed operator console URL to watch it."
         })
 public final class DemoCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -55,6 +56,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Mixin StackOptions stack;
 
+    @Mixin ConsoleOptions console;
+
     /** Set when the demo was stopped by an interrupt. */
     private boolean interrupted;
 
@@ -70,6 +73,8 @@ public final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         List<Thread> producers = new ArrayList<>();
         try (run;
+                OperatorConsole operatorConsole =
+                        console.start(run.kafkaSettings(), run.dashboardUrl(), err);
                 MediaIngest ingest = new MediaIngest(run.kafkaSettings())) {
             err.println("Flink dashboard: " + run.dashboardUrl());
             run.prometheusUrl().ifPresent(url -> err.println("Prometheus metrics: " + url));

@@ -45,14 +45,14 @@ public final class ExportCommand implements Callable<Integer> {
                     "Give up waiting for the stream's last segment after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
 
-    @Mixin StackOptions stack;
+    @Mixin KafkaClientOptions kafka;
 
     @Override
     public Integer call() throws Exception {
-        if (stack.bootstrapServers == null) {
+        if (kafka.bootstrapServers == null) {
             throw new UserError("export needs --bootstrap-servers HOST:PORT of the Kafka to read");
         }
-        KafkaSettings settings = KafkaSettings.from(stack.configuration());
+        KafkaSettings settings = KafkaSettings.from(kafka.configuration());
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         List<EncodedSegment> segments;
         try (SegmentCollector collector = new SegmentCollector(settings)) {

@@ -54,15 +54,15 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--forever", description = "Loop until interrupted.")
     boolean forever;
 
-    @Mixin StackOptions stack;
+    @Mixin KafkaClientOptions kafka;
 
     @Override
     public Integer call() throws Exception {
-        if (stack.bootstrapServers == null) {
+        if (kafka.bootstrapServers == null) {
             throw new UserError(
                     "ingest needs --bootstrap-servers HOST:PORT of the Kafka to send to");
         }
-        KafkaSettings settings = KafkaSettings.from(stack.configuration());
+        KafkaSettings settings = KafkaSettings.from(kafka.configuration());
         Topics.ensure(settings, 1, (short) 1);
         try (MediaIngest ingest = new MediaIngest(settings)) {
             long frames =

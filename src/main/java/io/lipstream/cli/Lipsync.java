@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             DubCommand.class,
             DemoCommand.class,
+            ConsoleCommand.class,
             IngestCommand.class,
             ExportCommand.class,
             MelCommand.class,

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import onnx.Onnx.TensorProto;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -40,22 +41,22 @@ final class ModelInspectCommand implements Callable<Integer> {
     /** Bytes per megabyte, for file sizes. */
     private static final double MB = 1e6;
 
-    // onnx.proto TensorProto.DataType names for the element types models use.
+    // Names for the onnx.proto element types models use.
     private static final Map<Integer, String> ELEMENT_TYPES =
             Map.of(
-                    1,
+                    TensorProto.DataType.FLOAT_VALUE,
                     "float32",
-                    2,
+                    TensorProto.DataType.UINT8_VALUE,
                     "uint8",
-                    6,
+                    TensorProto.DataType.INT32_VALUE,
                     "int32",
-                    7,
+                    TensorProto.DataType.INT64_VALUE,
                     "int64",
-                    10,
+                    TensorProto.DataType.FLOAT16_VALUE,
                     "float16",
-                    11,
+                    TensorProto.DataType.DOUBLE_VALUE,
                     "float64",
-                    16,
+                    TensorProto.DataType.BFLOAT16_VALUE,
                     "bfloat16");
 
     @Parameters(index = "0", paramLabel = "MODEL.onnx", description = "The ONNX model.")

@@ -1,24 +1,19 @@
 package io.lipstream.cli;
 
-import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.inference.ModelRejectedException;
 import io.lipstream.tools.embedded.FlinkTarget;
 import io.lipstream.tools.embedded.LipSyncRun;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.flink.configuration.Configuration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Where a command runs: the embedded default (in-process Kafka broker, Flink MiniCluster with
- * dashboard) or external Kafka and Flink, plus any job option as {@code -D key=value}.
+ * Where a command that runs the job runs: the embedded default (in-process Kafka broker, Flink
+ * MiniCluster with dashboard) or external Kafka and Flink, plus any job option as {@code -D
+ * key=value}.
  */
 final class StackOptions {
-    @Option(
-            names = "--bootstrap-servers",
-            paramLabel = "HOST:PORT",
-            description = "An external Kafka; default: an in-process broker on 127.0.0.1.")
-    String bootstrapServers;
+    @Mixin KafkaClientOptions kafka;
 
     @Option(
             names = "--flink",
@@ -35,20 +30,9 @@ final class StackOptions {
                     "Port of the embedded Flink dashboard (the next free one if busy; default ${DEFAULT-VALUE}).")
     int dashboardPort;
 
-    @Option(
-            names = {"-D", "--set"},
-            paramLabel = "KEY=VALUE",
-            description =
-                    "Set a job option (see README's option reference), e.g. -D inference.batch-size=32.")
-    Map<String, String> settings = new LinkedHashMap<>();
-
-    /** The job options: -D settings plus the flags above. */
+    /** The job options: -D settings plus {@code --bootstrap-servers}. */
     Configuration configuration() {
-        Configuration config = Configuration.fromMap(settings);
-        if (bootstrapServers != null) {
-            config.set(KafkaOptions.BOOTSTRAP_SERVERS, bootstrapServers);
-        }
-        return config;
+        return kafka.configuration();
     }
 
     /** Starts the job on this stack; a model that is not Wav2Lip's is a user error. */

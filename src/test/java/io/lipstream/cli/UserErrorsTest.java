@@ -60,6 +60,12 @@ class UserErrorsTest {
     }
 
     @Test
+    void shouldRefuseAConsolePortOutOfRangeInOneLine() {
+        Result r = run("console", "--bootstrap-servers", "127.0.0.1:1", "--console-port", "70000");
+        r.assertOneLineError("port: expected 0 to 65535, got 70000");
+    }
+
+    @Test
     void shouldRefuseAMissingModelInOneLine() {
         Result r =
                 run(

@@ -62,7 +62,7 @@ class ExactlyOnceFailoverTest {
      */
     private static final int PARALLELISM = 1;
 
-    /** Wav2Lip's face size (ARCHITECTURE.md), for the generated identity model. */
+    /** Wav2Lip's face size (docs/architecture.md), for the generated identity model. */
     private static final int FACE_SIZE = 96;
 
     private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);

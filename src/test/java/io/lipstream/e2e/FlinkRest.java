@@ -12,14 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobID;
 
 /** What a test asks a running job through Flink's REST API (the dashboard's endpoint). */
 final class FlinkRest {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern COMPLETED = Pattern.compile("\"completed\":(\\d+)");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String dashboardUrl;
     private final JobID job;
@@ -32,8 +30,7 @@ final class FlinkRest {
 
     /** Checkpoints completed so far (all tasks run once the first one has). */
     int completedCheckpoints() throws IOException, InterruptedException {
-        Matcher m = COMPLETED.matcher(get("/checkpoints"));
-        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        return JSON.readTree(get("/checkpoints")).path("counts").path("completed").asInt(0);
     }
 
     /** Waits until the job's first checkpoint has completed, i.e. every task is running. */
@@ -66,10 +63,7 @@ final class FlinkRest {
      */
     List<String> failures() throws IOException, InterruptedException {
         JsonNode entries =
-                new ObjectMapper()
-                        .readTree(get("/exceptions"))
-                        .path("exceptionHistory")
-                        .path("entries");
+                JSON.readTree(get("/exceptions")).path("exceptionHistory").path("entries");
         List<String> failures = new ArrayList<>();
         for (JsonNode entry : entries) {
             String trace = entry.path("stacktrace").asText();

@@ -21,6 +21,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 
+import io.lipstream.connectors.media.FfmpegStatus;
 import java.util.Arrays;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
@@ -103,7 +104,9 @@ final class AacTrackEncoder implements AutoCloseable {
                 context.flags(context.flags() | AV_CODEC_FLAG_GLOBAL_HEADER);
             }
             FfmpegStatus.check(
-                    avcodec_open2(context, codec, (AVDictionary) null), "avcodec_open2(aac)");
+                    avcodec_open2(context, codec, (AVDictionary) null),
+                    "avcodec_open2(aac)",
+                    SegmentEncodingException::new);
             if (context.frame_size() != FRAME_SAMPLES) {
                 throw new SegmentEncodingException(
                         "audio encoder: expected AAC-LC frames of "
@@ -117,8 +120,12 @@ final class AacTrackEncoder implements AutoCloseable {
             frame.nb_samples(context.frame_size());
             FfmpegStatus.check(
                     av_channel_layout_copy(frame.ch_layout(), context.ch_layout()),
-                    "av_channel_layout_copy");
-            FfmpegStatus.check(av_frame_get_buffer(frame, 0), "av_frame_get_buffer(audio)");
+                    "av_channel_layout_copy",
+                    SegmentEncodingException::new);
+            FfmpegStatus.check(
+                    av_frame_get_buffer(frame, 0),
+                    "av_frame_get_buffer(audio)",
+                    SegmentEncodingException::new);
             packet = av_packet_alloc();
         } catch (SegmentEncodingException | RuntimeException e) {
             close();
@@ -176,14 +183,23 @@ final class AacTrackEncoder implements AutoCloseable {
                         (int) (from - t),
                         (int) (to - from));
             }
-            FfmpegStatus.check(av_frame_make_writable(frame), "av_frame_make_writable(audio)");
+            FfmpegStatus.check(
+                    av_frame_make_writable(frame),
+                    "av_frame_make_writable(audio)",
+                    SegmentEncodingException::new);
             // A view of the frame's own buffer (owned by the AVFrame, nothing to free).
             new FloatPointer(frame.data(0)).put(chunk, 0, FRAME_SAMPLES);
             frame.pts(t);
-            FfmpegStatus.check(avcodec_send_frame(context, frame), "avcodec_send_frame(audio)");
+            FfmpegStatus.check(
+                    avcodec_send_frame(context, frame),
+                    "avcodec_send_frame(audio)",
+                    SegmentEncodingException::new);
             drain(owned);
         }
-        FfmpegStatus.check(avcodec_send_frame(context, null), "avcodec_send_frame(audio, flush)");
+        FfmpegStatus.check(
+                avcodec_send_frame(context, null),
+                "avcodec_send_frame(audio, flush)",
+                SegmentEncodingException::new);
         drain(owned);
     }
 
@@ -193,7 +209,7 @@ final class AacTrackEncoder implements AutoCloseable {
             if (ret == AVERROR_EAGAIN() || ret == AVERROR_EOF) {
                 return;
             }
-            FfmpegStatus.check(ret, "avcodec_receive_packet(audio)");
+            FfmpegStatus.check(ret, "avcodec_receive_packet(audio)", SegmentEncodingException::new);
             sink.accept(packet);
         }
     }

@@ -16,6 +16,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_free;
 
+import io.lipstream.connectors.media.FfmpegStatus;
 import io.lipstream.schema.Container;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -44,10 +45,12 @@ final class MemoryMuxer implements AutoCloseable {
         format = new AVFormatContext(null);
         FfmpegStatus.check(
                 avformat_alloc_output_context2(format, null, formatName(container), null),
-                "avformat_alloc_output_context2(" + formatName(container) + ")");
+                "avformat_alloc_output_context2(" + formatName(container) + ")",
+                SegmentEncodingException::new);
         buffer = new AVIOContext(null);
         try {
-            FfmpegStatus.check(avio_open_dyn_buf(buffer), "avio_open_dyn_buf");
+            FfmpegStatus.check(
+                    avio_open_dyn_buf(buffer), "avio_open_dyn_buf", SegmentEncodingException::new);
         } catch (SegmentEncodingException e) {
             buffer = null;
             close();
@@ -77,7 +80,8 @@ final class MemoryMuxer implements AutoCloseable {
         }
         FfmpegStatus.check(
                 avcodec_parameters_from_context(stream.codecpar(), encoder),
-                "avcodec_parameters_from_context");
+                "avcodec_parameters_from_context",
+                SegmentEncodingException::new);
         stream.time_base(encoder.time_base());
         if (encoder.framerate().num() > 0) {
             stream.avg_frame_rate(encoder.framerate());
@@ -92,7 +96,10 @@ final class MemoryMuxer implements AutoCloseable {
             if (container == Container.FMP4) {
                 av_dict_set(options, "movflags", FRAGMENTED_MP4_FLAGS, 0);
             }
-            FfmpegStatus.check(avformat_write_header(format, options), "avformat_write_header");
+            FfmpegStatus.check(
+                    avformat_write_header(format, options),
+                    "avformat_write_header",
+                    SegmentEncodingException::new);
         } finally {
             av_dict_free(options);
         }
@@ -104,12 +111,15 @@ final class MemoryMuxer implements AutoCloseable {
         packet.stream_index(stream.index());
         av_packet_rescale_ts(packet, encoderTimeBase, stream.time_base());
         FfmpegStatus.check(
-                av_interleaved_write_frame(format, packet), "av_interleaved_write_frame");
+                av_interleaved_write_frame(format, packet),
+                "av_interleaved_write_frame",
+                SegmentEncodingException::new);
     }
 
     /** Writes the trailer and returns everything written. */
     byte[] finish() throws SegmentEncodingException {
-        FfmpegStatus.check(av_write_trailer(format), "av_write_trailer");
+        FfmpegStatus.check(
+                av_write_trailer(format), "av_write_trailer", SegmentEncodingException::new);
         return closeBuffer();
     }
 

@@ -7,7 +7,7 @@ package io.lipstream.job.segments;
  * exactly.
  */
 final class SegmentClock {
-    /** Audio sample rate on the stream clock (Wav2Lip's 16 kHz, ARCHITECTURE.md). */
+    /** Audio sample rate on the stream clock (Wav2Lip's 16 kHz, docs/architecture.md). */
     static final int AUDIO_SAMPLE_RATE = 16_000;
 
     private static final long MICROS_PER_SECOND = 1_000_000L;

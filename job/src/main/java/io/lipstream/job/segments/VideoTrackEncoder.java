@@ -32,6 +32,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
+import io.lipstream.connectors.media.FfmpegStatus;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -118,13 +119,18 @@ final class VideoTrackEncoder implements AutoCloseable {
                 av_dict_set(options, "forced-idr", "1", 0);
             }
             FfmpegStatus.check(
-                    avcodec_open2(context, codec, options), "avcodec_open2(" + encoderName + ")");
+                    avcodec_open2(context, codec, options),
+                    "avcodec_open2(" + encoderName + ")",
+                    SegmentEncodingException::new);
 
             picture = av_frame_alloc();
             picture.format(AV_PIX_FMT_YUV420P);
             picture.width(width);
             picture.height(height);
-            FfmpegStatus.check(av_frame_get_buffer(picture, 0), "av_frame_get_buffer(video)");
+            FfmpegStatus.check(
+                    av_frame_get_buffer(picture, 0),
+                    "av_frame_get_buffer(video)",
+                    SegmentEncodingException::new);
             scaler =
                     sws_getContext(
                             width,
@@ -172,18 +178,27 @@ final class VideoTrackEncoder implements AutoCloseable {
     /** Encodes one BGR24 frame presented at {@code pts} (a frame index). */
     void encode(byte[] bgrFrame, long pts, PacketSink sink) throws SegmentEncodingException {
         bgr.position(0).put(bgrFrame, 0, bgrFrame.length);
-        FfmpegStatus.check(av_frame_make_writable(picture), "av_frame_make_writable(video)");
+        FfmpegStatus.check(
+                av_frame_make_writable(picture),
+                "av_frame_make_writable(video)",
+                SegmentEncodingException::new);
         sws_scale(scaler, bgrPlanes, bgrStrides, 0, height, picture.data(), picture.linesize());
         picture.pts(pts);
         picture.pict_type(keyFrameSent ? AV_PICTURE_TYPE_NONE : AV_PICTURE_TYPE_I);
         keyFrameSent = true;
-        FfmpegStatus.check(avcodec_send_frame(context, picture), "avcodec_send_frame(video)");
+        FfmpegStatus.check(
+                avcodec_send_frame(context, picture),
+                "avcodec_send_frame(video)",
+                SegmentEncodingException::new);
         drain(sink);
     }
 
     /** Sends the frames the encoder still holds. */
     void flush(PacketSink sink) throws SegmentEncodingException {
-        FfmpegStatus.check(avcodec_send_frame(context, null), "avcodec_send_frame(video, flush)");
+        FfmpegStatus.check(
+                avcodec_send_frame(context, null),
+                "avcodec_send_frame(video, flush)",
+                SegmentEncodingException::new);
         drain(sink);
     }
 
@@ -193,7 +208,7 @@ final class VideoTrackEncoder implements AutoCloseable {
             if (ret == AVERROR_EAGAIN() || ret == AVERROR_EOF) {
                 return;
             }
-            FfmpegStatus.check(ret, "avcodec_receive_packet(video)");
+            FfmpegStatus.check(ret, "avcodec_receive_packet(video)", SegmentEncodingException::new);
             sink.accept(packet);
         }
     }

@@ -1,9 +1,6 @@
 package io.lipstream.job.audio;
 
 import io.lipstream.tools.model.Npy;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -77,15 +74,7 @@ public final class MelGolden {
 
     /** Any file of the golden folder. */
     public static Npy.Array read(String fileName) {
-        String resource = "/mel-golden/" + fileName;
-        try (InputStream in = MelGolden.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("golden file missing from classpath: " + resource);
-            }
-            return Npy.parse(in.readAllBytes(), resource);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Npy.resource(MelGolden.class, "/mel-golden/" + fileName);
     }
 
     /** Largest |a - b| over two equally shaped matrices. */

@@ -1,14 +1,14 @@
 package io.lipstream.job.faces;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lipstream.schema.ImageCodec;
+import io.lipstream.tools.model.Npy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Test helper: the golden files written by {@code job/src/test/python/face_oracle.py} into {@code
@@ -18,39 +18,41 @@ final class FaceGolden {
 
     static final String DIR = "/face-golden/";
 
-    private static final Pattern CASE =
-            Pattern.compile(
-                    "\"name\":\\s*\"(\\w+)\",\\s*\"x1\":\\s*(\\d+),\\s*\"y1\":\\s*(\\d+),"
-                            + "\\s*\"x2\":\\s*(\\d+),\\s*\"y2\":\\s*(\\d+)");
-    private static final Pattern PASTE_CASE =
-            Pattern.compile("\"paste\":\\s*\\{\\s*\"case\":\\s*\"(\\w+)\"");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     record Case(String name, FaceBox box) {}
 
     private FaceGolden() {}
 
     static List<Case> cases() {
-        Matcher m = CASE.matcher(text("cases.json"));
         List<Case> cases = new ArrayList<>();
-        while (m.find()) {
+        for (JsonNode c : casesJson().path("cases")) {
             cases.add(
                     new Case(
-                            m.group(1),
+                            c.path("name").asText(),
                             new FaceBox(
-                                    Integer.parseInt(m.group(2)),
-                                    Integer.parseInt(m.group(3)),
-                                    Integer.parseInt(m.group(4)),
-                                    Integer.parseInt(m.group(5)))));
+                                    c.path("x1").asInt(),
+                                    c.path("y1").asInt(),
+                                    c.path("x2").asInt(),
+                                    c.path("y2").asInt())));
         }
         return cases;
     }
 
     static Case pasteCase() {
-        Matcher m = PASTE_CASE.matcher(text("cases.json"));
-        if (!m.find()) {
+        String name = casesJson().path("paste").path("case").asText(null);
+        if (name == null) {
             throw new IllegalStateException("cases.json names no paste case");
         }
-        return cases().stream().filter(c -> c.name().equals(m.group(1))).findFirst().orElseThrow();
+        return cases().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static JsonNode casesJson() {
+        try {
+            return JSON.readTree(bytes("cases.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cases.json is not JSON", e);
+        }
     }
 
     /** The fixture frame (640x360, PNG so that it decodes losslessly). */
@@ -63,8 +65,8 @@ final class FaceGolden {
                 ImageCodec.PNG, bytes(name), width, height, FrameLimits.defaults());
     }
 
-    static Npy npy(String name) {
-        return Npy.readResource(DIR + name);
+    static Npy.Array npy(String name) {
+        return Npy.resource(FaceGolden.class, DIR + name);
     }
 
     static byte[] bytes(String name) {
@@ -76,9 +78,5 @@ final class FaceGolden {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static String text(String name) {
-        return new String(bytes(name), StandardCharsets.UTF_8);
     }
 }

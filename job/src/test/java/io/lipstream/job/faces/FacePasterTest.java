@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lipstream.tools.model.Npy;
 import java.nio.FloatBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +19,8 @@ class FacePasterTest {
     void shouldPasteTheModelOutputAsWav2LipDoes() {
         BgrImage frame = FaceGolden.frame();
         FaceBox box = FaceGolden.pasteCase().box();
-        Npy output = FaceGolden.npy("model_output.npy");
-        byte[] face = FaceTensors.readFaceOutput(output.buffer(), FACE_SIZE, 0);
+        Npy.Array output = FaceGolden.npy("model_output.npy");
+        byte[] face = FaceTensors.readFaceOutput(FloatBuffer.wrap(output.data()), FACE_SIZE, 0);
         BgrImage pasted = FacePaster.paste(frame, box, face, FACE_SIZE, Blend.HARD);
         BgrImage expected =
                 FaceGolden.png(

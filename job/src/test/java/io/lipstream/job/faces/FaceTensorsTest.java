@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lipstream.tools.model.Npy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -24,7 +25,7 @@ class FaceTensorsTest {
     void shouldBuildTheFaceInputWav2LipBuilds() {
         BgrImage frame = FaceGolden.frame();
         for (FaceGolden.Case c : FaceGolden.cases()) {
-            Npy golden = FaceGolden.npy("face_input_" + c.name() + ".npy");
+            Npy.Array golden = FaceGolden.npy("face_input_" + c.name() + ".npy");
             assertArrayEquals(new int[] {INPUT_CHANNELS, FACE_SIZE, FACE_SIZE}, golden.shape());
 
             FloatBuffer batch = direct(3 * SLOT_FLOATS);

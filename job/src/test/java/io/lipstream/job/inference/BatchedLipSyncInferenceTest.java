@@ -17,7 +17,6 @@ import io.lipstream.tools.model.ModelSynth;
 import io.lipstream.tools.model.ModelSynth.Arch;
 import io.lipstream.tools.model.OnnxGraphBuilder;
 import io.lipstream.tools.model.OnnxGraphBuilder.Dim;
-import io.lipstream.tools.model.OnnxProto;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +29,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import onnx.Onnx.TensorProto;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -372,7 +372,7 @@ class BatchedLipSyncInferenceTest {
                 "Cast",
                 List.of("melMax"),
                 List.of("guardIndex"),
-                OnnxGraphBuilder.intAttr("to", OnnxProto.DATA_INT64));
+                OnnxGraphBuilder.intAttr("to", TensorProto.DataType.INT64_VALUE));
         g.node("Gather", List.of("guard", "guardIndex"), List.of("guardValue"));
         g.node("Add", List.of("reference", "guardValue"), List.of("generated"));
         Path onnx = dir.resolve("guarded-identity.onnx");

@@ -1,5 +1,16 @@
 package io.lipstream.tools.bench;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -52,6 +63,28 @@ public final class BenchReport {
                     + " consumer; frames are ingested unpaced, so this includes the time a frame"
                     + " waits in Kafka behind the backlog, plus up to one checkpoint interval"
                     + " (segments become readable when the checkpoint after them completes)";
+
+    /**
+     * Indented JSON, two spaces, {@code "key": value}; floating-point numbers with six significant
+     * digits (what a measurement carries) and non-finite ones as {@code null}, which JSON has no
+     * other way to say.
+     */
+    private static final ObjectWriter JSON =
+            new ObjectMapper()
+                    .registerModule(
+                            new SimpleModule()
+                                    .addSerializer(Double.class, new SixDigits())
+                                    .addSerializer(Float.class, new SixDigits()))
+                    .writer(
+                            new DefaultPrettyPrinter()
+                                    .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+                                    .withArrayIndenter(new DefaultIndenter("  ", "\n"))
+                                    .withSeparators(
+                                            Separators.createDefaultInstance()
+                                                    .withObjectFieldValueSpacing(
+                                                            Separators.Spacing.AFTER)
+                                                    .withObjectEmptySeparator("")
+                                                    .withArrayEmptySeparator("")));
 
     private final String model;
     private final String video;
@@ -185,7 +218,11 @@ public final class BenchReport {
         root.put("limits", limits(best));
         cpuBudget(best).ifPresent(budget -> root.put("cpu_budget_per_frame", budget.toMap()));
         root.put("job_options", jobOptions);
-        return JsonText.render(root);
+        try {
+            return JSON.writeValueAsString(root) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("maps, lists, strings and numbers always render", e);
+        }
     }
 
     public String table() {
@@ -513,5 +550,23 @@ public final class BenchReport {
     /** Whether the 1-minute load average in {@code loadAverages} exceeds {@code cores}. */
     private static double number(Object value) {
         return value instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    /** Six significant digits, as {@code %.6g} writes them; NaN and infinities as null. */
+    private static final class SixDigits extends StdSerializer<Number> {
+        SixDigits() {
+            super(Number.class);
+        }
+
+        @Override
+        public void serialize(Number value, JsonGenerator out, SerializerProvider provider)
+                throws IOException {
+            double d = value.doubleValue();
+            if (Double.isFinite(d)) {
+                out.writeNumber(String.format(Locale.ROOT, "%.6g", d));
+            } else {
+                out.writeNull();
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.lipstream.tools.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -11,24 +13,14 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads a running job's metrics from the Flink REST API (what the web dashboard shows): the job's
- * vertices, and metrics of a vertex averaged over its subtasks. Parses the few fields it needs with
- * patterns rather than a JSON library (Flink's Jackson is shaded and not ours to use).
+ * vertices, and metrics of a vertex averaged over its subtasks, parsed with Jackson.
  */
 final class JobMetricsProbe {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern VERTEX_START = Pattern.compile("\\{\"id\":\"([0-9a-f]{32})\"");
-    private static final Pattern NAME = Pattern.compile("\"name\":\"((?:[^\"\\\\]|\\\\.)*)\"");
-    private static final Pattern AGGREGATE =
-            Pattern.compile("\\{\"id\":\"((?:[^\"\\\\]|\\\\.)*)\"([^{}]*)\\}");
-    private static final Pattern AVG = Pattern.compile("\"avg\":(-?[0-9.eE+-]+)");
-    private static final Pattern VALUE =
-            Pattern.compile(
-                    "\\{\"id\":\"((?:[^\"\\\\]|\\\\.)*)\",\"value\":\"((?:[^\"\\\\]|\\\\.)*)\"\\}");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final String jobUrl;
@@ -39,25 +31,9 @@ final class JobMetricsProbe {
 
     /** The job's vertices: name (chained operators joined by {@code " -> "}) to vertex id. */
     Map<String, String> vertices() throws IOException, InterruptedException {
-        String body = get(jobUrl);
-        int list = body.indexOf("\"vertices\":[");
         Map<String, String> vertices = new LinkedHashMap<>();
-        if (list < 0) {
-            return vertices;
-        }
-        Matcher start = VERTEX_START.matcher(body);
-        start.region(list, arrayEnd(body, list + "\"vertices\":".length()));
-        int from = -1;
-        String id = null;
-        while (start.find()) {
-            if (id != null) {
-                vertices.put(name(body.substring(from, start.start())), id);
-            }
-            id = start.group(1);
-            from = start.end();
-        }
-        if (id != null) {
-            vertices.put(name(body.substring(from)), id);
+        for (JsonNode vertex : get(jobUrl).path("vertices")) {
+            vertices.put(vertex.path("name").asText("?"), vertex.path("id").asText());
         }
         return vertices;
     }
@@ -72,11 +48,10 @@ final class JobMetricsProbe {
                         + "/subtasks/metrics?get="
                         + URLEncoder.encode(String.join(",", names), StandardCharsets.UTF_8);
         Map<String, Double> averages = new LinkedHashMap<>();
-        Matcher m = AGGREGATE.matcher(get(url));
-        while (m.find()) {
-            Matcher avg = AVG.matcher(m.group(2));
-            if (avg.find()) {
-                averages.put(m.group(1), Double.parseDouble(avg.group(1)));
+        for (JsonNode metric : get(url)) {
+            JsonNode avg = metric.path("avg");
+            if (avg.isNumber()) {
+                averages.put(metric.path("id").asText(), avg.asDouble());
             }
         }
         return averages;
@@ -85,7 +60,8 @@ final class JobMetricsProbe {
     /** Values of subtask 0's metrics (text, as the REST API gives them; gauges may be text). */
     Map<String, String> subtaskZeroValues(String vertexId, List<String> names)
             throws IOException, InterruptedException {
-        List<String> ids = names.stream().map(n -> "0." + n).toList();
+        String prefix = "0.";
+        List<String> ids = names.stream().map(n -> prefix + n).toList();
         String url =
                 jobUrl
                         + "/vertices/"
@@ -93,42 +69,16 @@ final class JobMetricsProbe {
                         + "/metrics?get="
                         + URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
         Map<String, String> values = new LinkedHashMap<>();
-        Matcher m = VALUE.matcher(get(url));
-        while (m.find()) {
-            values.put(m.group(1).substring(2), m.group(2));
+        for (JsonNode metric : get(url)) {
+            String id = metric.path("id").asText();
+            if (id.startsWith(prefix) && metric.has("value")) {
+                values.put(id.substring(prefix.length()), metric.path("value").asText());
+            }
         }
         return values;
     }
 
-    /** Index just past the JSON array opening at {@code open}, skipping strings. */
-    private static int arrayEnd(String json, int open) {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = open; i < json.length(); i++) {
-            char c = json.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '[' || c == '{') {
-                depth++;
-            } else if ((c == ']' || c == '}') && --depth == 0) {
-                return i + 1;
-            }
-        }
-        return json.length();
-    }
-
-    private static String name(String vertexJson) {
-        Matcher m = NAME.matcher(vertexJson);
-        return m.find() ? m.group(1).replace("\\\"", "\"").replace("\\\\", "\\") : "?";
-    }
-
-    private String get(String url) throws IOException, InterruptedException {
+    private JsonNode get(String url) throws IOException, InterruptedException {
         HttpResponse<String> response =
                 http.send(
                         HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build(),
@@ -136,6 +86,6 @@ final class JobMetricsProbe {
         if (response.statusCode() != 200) {
             throw new IOException("GET " + url + ": HTTP " + response.statusCode());
         }
-        return response.body();
+        return JSON.readTree(response.body());
     }
 }

@@ -1,48 +1,27 @@
 package io.lipstream.tools.media;
 
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_rescale_ts;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_parameters_copy;
-import static org.bytedeco.ffmpeg.global.avformat.AVFMT_NOFILE;
-import static org.bytedeco.ffmpeg.global.avformat.AVIO_FLAG_WRITE;
-import static org.bytedeco.ffmpeg.global.avformat.av_interleaved_write_frame;
-import static org.bytedeco.ffmpeg.global.avformat.av_read_frame;
-import static org.bytedeco.ffmpeg.global.avformat.av_write_trailer;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_alloc_output_context2;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_close_input;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_find_stream_info;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_free_context;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_new_stream;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_open_input;
-import static org.bytedeco.ffmpeg.global.avformat.avformat_write_header;
-import static org.bytedeco.ffmpeg.global.avformat.avio_closep;
-import static org.bytedeco.ffmpeg.global.avformat.avio_open;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
 import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_TIME_BASE;
-import static org.bytedeco.ffmpeg.global.avutil.av_dict_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_dict_set;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
 
 import io.lipstream.connectors.hls.PublishedFiles;
-import io.lipstream.connectors.media.FfmpegStatus;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
-import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
-import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
 
 /**
  * Joins MPEG-TS segments, in order, into one MP4 file without re-encoding: packets are copied
@@ -107,114 +86,86 @@ public final class SegmentRemuxer {
         return ends;
     }
 
+    /**
+     * Copies the packets with javacv's packet API: the recorder, started on the grabber's format
+     * context, takes the input's codec parameters and rescales each packet to its stream's time
+     * base. What javacv does not do is done here: the shift to time 0 and the order check.
+     */
     private static void remux(Path joinedTs, Path mp4, long[] segmentEnds) throws IOException {
-        AVFormatContext input = new AVFormatContext(null);
-        AVFormatContext output = null;
-        AVPacket packet = null;
-        AVDictionary options = new AVDictionary(null);
-        try {
-            FfmpegStatus.check(
-                    avformat_open_input(input, joinedTs.toString(), null, null),
-                    "avformat_open_input(joined MPEG-TS segments)");
-            FfmpegStatus.check(
-                    avformat_find_stream_info(input, (AVDictionary) null),
-                    "avformat_find_stream_info(joined MPEG-TS segments)");
-
-            output = new AVFormatContext(null);
-            FfmpegStatus.check(
-                    avformat_alloc_output_context2(output, null, "mp4", mp4.toString()),
-                    "avformat_alloc_output_context2(mp4)");
-            int[] outputIndex = addStreams(input, output);
-
-            if ((output.oformat().flags() & AVFMT_NOFILE) == 0) {
-                AVIOContext io = new AVIOContext(null);
-                FfmpegStatus.check(
-                        avio_open(io, mp4.toString(), AVIO_FLAG_WRITE), "avio_open(" + mp4 + ")");
-                output.pb(io);
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(joinedTs.toString())) {
+            grabber.start();
+            AVFormatContext input = grabber.getFormatContext();
+            int[] kept = keptStreams(input);
+            for (int i = 0; i < input.nb_streams(); i++) {
+                // The recorder copies each stream's codec parameters, tag included, and the MP4
+                // muxer refuses MPEG-TS's tags: clear them so it picks its own (avc1, mp4a).
+                input.streams(i).codecpar().codec_tag(0);
             }
-            av_dict_set(options, "movflags", FASTSTART, 0);
-            FfmpegStatus.check(
-                    avformat_write_header(output, options), "avformat_write_header(mp4)");
-
-            long startMicros = input.start_time() == AV_NOPTS_VALUE ? 0 : input.start_time();
-            long[] lastDts = new long[input.nb_streams()];
-            java.util.Arrays.fill(lastDts, Long.MIN_VALUE);
-            long videoPackets = 0;
-            packet = av_packet_alloc();
-            while (true) {
-                int ret = av_read_frame(input, packet);
-                if (ret == AVERROR_EOF) {
-                    break;
+            if (kept[AVMEDIA_TYPE_VIDEO] < 0) {
+                throw new IOException("segments: expected a video stream, found none");
+            }
+            try (FFmpegFrameRecorder recorder =
+                    new FFmpegFrameRecorder(
+                            mp4.toString(),
+                            grabber.getImageWidth(),
+                            grabber.getImageHeight(),
+                            kept[AVMEDIA_TYPE_AUDIO] < 0 ? 0 : grabber.getAudioChannels())) {
+                recorder.setFormat("mp4");
+                recorder.setOption("movflags", FASTSTART);
+                // The recorder times video in 1/frame rate, which cannot hold MPEG-TS's 90 kHz
+                // offsets between audio and video: keep the input's clock, as a plain copy does.
+                recorder.setOption(
+                        "video_track_timescale",
+                        Integer.toString(
+                                input.streams(kept[AVMEDIA_TYPE_VIDEO]).time_base().den()));
+                recorder.start(input);
+                long startMicros = input.start_time() == AV_NOPTS_VALUE ? 0 : input.start_time();
+                long[] lastDts = new long[input.nb_streams()];
+                Arrays.fill(lastDts, Long.MIN_VALUE);
+                long videoPackets = 0;
+                for (AVPacket packet = grabber.grabPacket();
+                        packet != null;
+                        packet = grabber.grabPacket()) {
+                    int index = packet.stream_index();
+                    if (index != kept[AVMEDIA_TYPE_VIDEO] && index != kept[AVMEDIA_TYPE_AUDIO]) {
+                        av_packet_unref(packet);
+                        continue;
+                    }
+                    AVStream inStream = input.streams(index);
+                    checkIncreasing(packet, inStream, lastDts, segmentEnds);
+                    shift(packet, inStream.time_base(), startMicros);
+                    if (index == kept[AVMEDIA_TYPE_VIDEO]) {
+                        videoPackets++;
+                    }
+                    recorder.recordPacket(packet); // rescales, writes and unrefs the packet
                 }
-                FfmpegStatus.check(ret, "av_read_frame(joined MPEG-TS segments)");
-                int in = packet.stream_index();
-                if (outputIndex[in] < 0) {
-                    av_packet_unref(packet);
-                    continue;
+                if (videoPackets == 0) {
+                    throw new IOException("segments: expected video packets, found none");
                 }
-                AVStream inStream = input.streams(in);
-                checkIncreasing(packet, inStream, lastDts, segmentEnds);
-                shift(packet, inStream.time_base(), startMicros);
-                AVStream outStream = output.streams(outputIndex[in]);
-                av_packet_rescale_ts(packet, inStream.time_base(), outStream.time_base());
-                packet.stream_index(outputIndex[in]);
-                packet.pos(-1);
-                if (inStream.codecpar().codec_type() == AVMEDIA_TYPE_VIDEO) {
-                    videoPackets++;
-                }
-                FfmpegStatus.check(
-                        av_interleaved_write_frame(output, packet),
-                        "av_interleaved_write_frame(mp4)");
+                recorder.stop(); // writes the trailer, then faststart moves the index up
             }
-            if (videoPackets == 0) {
-                throw new IOException("segments: expected video packets, found none");
-            }
-            FfmpegStatus.check(av_write_trailer(output), "av_write_trailer(mp4)");
-        } finally {
-            av_dict_free(options);
-            if (packet != null) {
-                av_packet_free(packet);
-            }
-            if (output != null) {
-                if (output.pb() != null && !output.pb().isNull()) {
-                    avio_closep(output.pb());
-                }
-                avformat_free_context(output);
-            }
-            avformat_close_input(input);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("remux of joined MPEG-TS segments to " + mp4 + ": " + e, e);
         }
     }
 
-    /** Adds an output stream per input video or audio stream; -1 for streams left out. */
-    private static int[] addStreams(AVFormatContext input, AVFormatContext output)
-            throws IOException {
-        int[] outputIndex = new int[input.nb_streams()];
-        boolean video = false;
+    /**
+     * The input stream that becomes the MP4's video, and the audio one, by media type (-1 where
+     * none): the last of each type, as {@link FFmpegFrameRecorder#start(AVFormatContext)} takes
+     * them. Other streams are left out.
+     */
+    private static int[] keptStreams(AVFormatContext input) {
+        int[] kept = new int[Math.max(AVMEDIA_TYPE_VIDEO, AVMEDIA_TYPE_AUDIO) + 1];
+        Arrays.fill(kept, -1);
         for (int i = 0; i < input.nb_streams(); i++) {
-            AVStream in = input.streams(i);
-            int type = in.codecpar().codec_type();
-            if (type != AVMEDIA_TYPE_VIDEO && type != AVMEDIA_TYPE_AUDIO) {
-                outputIndex[i] = -1;
-                continue;
+            int type = input.streams(i).codecpar().codec_type();
+            if (type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO) {
+                kept[type] = i;
             }
-            video |= type == AVMEDIA_TYPE_VIDEO;
-            AVStream out = avformat_new_stream(output, null);
-            if (out == null || out.isNull()) {
-                throw new IOException("avformat_new_stream(mp4): expected a stream, got none");
-            }
-            FfmpegStatus.check(
-                    avcodec_parameters_copy(out.codecpar(), in.codecpar()),
-                    "avcodec_parameters_copy");
-            out.codecpar().codec_tag(0); // let the MP4 muxer pick its own tag (avc1, mp4a)
-            out.time_base(in.time_base());
-            out.avg_frame_rate(in.avg_frame_rate());
-            out.r_frame_rate(in.r_frame_rate());
-            outputIndex[i] = out.index();
         }
-        if (!video) {
-            throw new IOException("segments: expected a video stream, found none");
-        }
-        return outputIndex;
+        return kept;
     }
 
     private static void checkIncreasing(

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import onnx.Onnx.TensorProto;
 
 /**
  * {@code lipsync model import}: turns a Wav2Lip generator checkpoint (Rudrabha/Wav2Lip {@code
@@ -60,8 +61,8 @@ public final class CheckpointImport {
     public static final int DEFAULT_CHECK_PAIRS = 2;
 
     // onnx.proto TensorProto.DataType, for Cast's "to".
-    private static final int TO_FLOAT = OnnxProto.DATA_FLOAT;
-    private static final int TO_FLOAT16 = OnnxProto.DATA_FLOAT16;
+    private static final int TO_FLOAT = TensorProto.DataType.FLOAT_VALUE;
+    private static final int TO_FLOAT16 = TensorProto.DataType.FLOAT16_VALUE;
 
     /**
      * How to import.

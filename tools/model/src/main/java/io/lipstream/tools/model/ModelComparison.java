@@ -75,11 +75,11 @@ public final class ModelComparison {
      */
     public static Difference againstReference(Wav2LipModel model, Path dir)
             throws IOException, InferenceException {
-        NpyArrays.NpyArray mel = NpyArrays.read(dir.resolve(MEL_FILE));
-        NpyArrays.NpyArray face = NpyArrays.read(dir.resolve(FACE_FILE));
-        NpyArrays.NpyArray expected = NpyArrays.read(dir.resolve(EXPECTED_FILE));
+        Npy.Array mel = Npy.readFloat32(dir.resolve(MEL_FILE));
+        Npy.Array face = Npy.readFloat32(dir.resolve(FACE_FILE));
+        Npy.Array expected = Npy.readFloat32(dir.resolve(EXPECTED_FILE));
         int size = model.faceSize();
-        int n = mel.shape().length > 0 ? (int) mel.shape()[0] : 0;
+        int n = mel.shape().length > 0 ? mel.shape()[0] : 0;
         requireShape(
                 MEL_FILE,
                 mel,
@@ -89,16 +89,16 @@ public final class ModelComparison {
                 Wav2LipShapes.MEL_STEP);
         requireShape(FACE_FILE, face, n, Wav2LipShapes.FACE_CHANNELS, size, size);
         requireShape(EXPECTED_FILE, expected, n, Wav2LipShapes.OUTPUT_CHANNELS, size, size);
-        FloatBuffer melBuffer = direct(mel.values());
-        FloatBuffer faceBuffer = direct(face.values());
-        FloatBuffer out = Wav2LipModel.directFloats(expected.values().length);
+        FloatBuffer melBuffer = direct(mel.data());
+        FloatBuffer faceBuffer = direct(face.data());
+        FloatBuffer out = Wav2LipModel.directFloats(expected.data().length);
         model.run(melBuffer, faceBuffer, n, out);
         return difference(
-                out, FloatBuffer.wrap(expected.values()), n, Wav2LipShapes.outputValues(size));
+                out, FloatBuffer.wrap(expected.data()), n, Wav2LipShapes.outputValues(size));
     }
 
-    private static void requireShape(String file, NpyArrays.NpyArray array, int n, long... rest) {
-        long[] expected = new long[rest.length + 1];
+    private static void requireShape(String file, Npy.Array array, int n, int... rest) {
+        int[] expected = new int[rest.length + 1];
         expected[0] = n;
         System.arraycopy(rest, 0, expected, 1, rest.length);
         if (n <= 0 || !Arrays.equals(array.shape(), expected)) {

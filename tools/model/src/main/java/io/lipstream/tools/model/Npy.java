@@ -1,6 +1,7 @@
 package io.lipstream.tools.model;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,8 +13,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A tiny reader and writer of numpy's {@code .npy} format (version 1.0 to 3.0), for golden files
- * and the {@code lipsync mel} output.
+ * The one reader and writer of numpy's {@code .npy} format (version 1.0 to 3.0) in lipstream: the
+ * {@code lipsync mel} output, the reference arrays of {@code lipsync model verify --reference} and
+ * the tests' golden files.
  *
  * <p>Writes little-endian float32 in C order, any shape. Reads C-order little-endian float32,
  * float64 and int16 arrays into float values (int16 values are not scaled).
@@ -27,6 +29,9 @@ public final class Npy {
 
     /** magic (6) + version (2) + header length (2) in a version 1.0 file. */
     private static final int PREAMBLE_V1 = 10;
+
+    /** numpy's dtype string of little-endian float32. */
+    private static final String FLOAT32 = "<f4";
 
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
@@ -119,6 +124,38 @@ public final class Npy {
         }
     }
 
+    /**
+     * Reads a float32 array, as a model's reference inputs and outputs must be.
+     *
+     * @throws IOException when the file cannot be read, is no .npy file or holds another dtype
+     */
+    public static Array readFloat32(Path file) throws IOException {
+        Array array;
+        try {
+            array = parse(Files.readAllBytes(file), file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        if (!array.dtype().equals(FLOAT32)) {
+            throw new IOException(
+                    file + " holds dtype '" + array.dtype() + "'; expected float32 ('<f4')");
+        }
+        return array;
+    }
+
+    /** Reads a .npy file from the classpath of {@code owner}'s class loader (a golden file). */
+    public static Array resource(Class<?> owner, String resource) {
+        try (InputStream in = owner.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(
+                        ".npy resource missing from classpath: " + resource);
+            }
+            return parse(in.readAllBytes(), resource);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + resource, e);
+        }
+    }
+
     /** Reads a .npy image held in memory (a classpath resource, say); name is for messages. */
     public static Array parse(byte[] bytes, String name) {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -153,7 +190,7 @@ public final class Npy {
         }
         int itemSize =
                 switch (descr) {
-                    case "<f4" -> Float.BYTES;
+                    case FLOAT32 -> Float.BYTES;
                     case "<f8" -> Double.BYTES;
                     case "<i2" -> Short.BYTES;
                     default ->
@@ -172,7 +209,7 @@ public final class Npy {
         }
         float[] data = new float[Math.toIntExact(count)];
         switch (descr) {
-            case "<f4" -> buf.asFloatBuffer().get(data);
+            case FLOAT32 -> buf.asFloatBuffer().get(data);
             case "<f8" -> {
                 for (int i = 0; i < data.length; i++) {
                     data[i] = (float) buf.getDouble();

@@ -1,7 +1,7 @@
 package io.lipstream.tools.model;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,14 +16,23 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import onnx.Onnx.GraphProto;
+import onnx.Onnx.ModelProto;
+import onnx.Onnx.NodeProto;
+import onnx.Onnx.OperatorSetIdProto;
+import onnx.Onnx.TensorProto;
+import onnx.Onnx.TensorShapeProto;
+import onnx.Onnx.TypeProto;
+import onnx.Onnx.ValueInfoProto;
 
 /**
- * Reads what {@code lipsync model inspect} reports from an ONNX file, by onnx.proto field numbers
- * with protobuf-java's {@link CodedInputStream}: IR version, producer, opsets, declared inputs and
- * outputs, operator counts and the initializers (the weights). Unknown fields are skipped.
+ * Reads what {@code lipsync model inspect} reports from an ONNX file, parsed into the classes
+ * protoc generates from onnx.proto: IR version, producer, opsets, declared inputs and outputs,
+ * operator counts and the initializers (the weights).
  *
- * <p>The file is memory-mapped and initializer data is not copied, so reading a 145 MB model costs
- * little heap. Initializers kept in ONNX external data files are listed but carry no data.
+ * <p>The file is memory-mapped and parsed with aliasing, so initializer data is not copied and
+ * reading a 145 MB model costs little heap. Initializers kept in ONNX external data files are
+ * listed but carry no data.
  */
 public final class OnnxModelReader {
 
@@ -53,10 +62,10 @@ public final class OnnxModelReader {
 
         /** Whether this is a weight: a floating-point tensor. */
         public boolean isFloating() {
-            return dataType == OnnxProto.DATA_FLOAT
-                    || dataType == OnnxProto.DATA_FLOAT16
-                    || dataType == OnnxProto.DATA_DOUBLE
-                    || dataType == OnnxProto.DATA_BFLOAT16;
+            return dataType == TensorProto.DataType.FLOAT_VALUE
+                    || dataType == TensorProto.DataType.FLOAT16_VALUE
+                    || dataType == TensorProto.DataType.DOUBLE_VALUE
+                    || dataType == TensorProto.DataType.BFLOAT16_VALUE;
         }
 
         public boolean isExternal() {
@@ -65,7 +74,7 @@ public final class OnnxModelReader {
 
         /** The values of a float32 initializer. */
         public float[] floats() {
-            if (dataType != OnnxProto.DATA_FLOAT || data == null) {
+            if (dataType != TensorProto.DataType.FLOAT_VALUE || data == null) {
                 throw new IllegalStateException(
                         "initializer " + name + " holds no inline float32 data");
             }
@@ -139,231 +148,78 @@ public final class OnnxModelReader {
 
     static Model readModel(ByteBuffer bytes) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(bytes);
+        // Aliasing keeps raw_data a view of the mapped file instead of a copy on the heap.
         in.enableAliasing(true);
         in.setSizeLimit(Integer.MAX_VALUE);
-        ModelBuilder m = new ModelBuilder();
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case OnnxProto.MODEL_IR_VERSION -> m.irVersion = in.readInt64();
-                case OnnxProto.MODEL_PRODUCER_NAME -> m.producerName = in.readString();
-                case OnnxProto.MODEL_PRODUCER_VERSION -> m.producerVersion = in.readString();
-                case OnnxProto.MODEL_GRAPH -> nested(in, () -> readGraph(in, m));
-                case OnnxProto.MODEL_OPSET_IMPORT -> nested(in, () -> readOpset(in, m.opsets));
-                default -> in.skipField(tag);
+        ModelProto model = ModelProto.parseFrom(in);
+        GraphProto graph = model.getGraph();
+        Map<String, Long> opsets = new LinkedHashMap<>();
+        for (OperatorSetIdProto opset : model.getOpsetImportList()) {
+            opsets.put(opset.getDomain(), opset.getVersion());
+        }
+        Map<String, Integer> operatorCounts = new LinkedHashMap<>();
+        for (NodeProto node : graph.getNodeList()) {
+            if (node.hasOpType()) {
+                operatorCounts.merge(node.getOpType(), 1, Integer::sum);
             }
+        }
+        List<Initializer> initializers = new ArrayList<>();
+        for (TensorProto tensor : graph.getInitializerList()) {
+            initializers.add(initializer(tensor));
         }
         return new Model(
-                m.irVersion,
-                m.producerName,
-                m.producerVersion,
-                m.opsets,
-                m.graphName,
-                List.copyOf(m.inputs),
-                List.copyOf(m.outputs),
-                m.operatorCounts,
-                List.copyOf(m.initializers));
+                model.getIrVersion(),
+                model.getProducerName(),
+                model.getProducerVersion(),
+                opsets,
+                graph.getName(),
+                declared(graph.getInputList()),
+                declared(graph.getOutputList()),
+                operatorCounts,
+                List.copyOf(initializers));
     }
 
-    private static final class ModelBuilder {
-        long irVersion;
-        String producerName = "";
-        String producerVersion = "";
-        String graphName = "";
-        final Map<String, Long> opsets = new LinkedHashMap<>();
-        final List<Declared> inputs = new ArrayList<>();
-        final List<Declared> outputs = new ArrayList<>();
-        final Map<String, Integer> operatorCounts = new LinkedHashMap<>();
-        final List<Initializer> initializers = new ArrayList<>();
+    private static Initializer initializer(TensorProto tensor) {
+        long[] shape = tensor.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        return new Initializer(tensor.getName(), shape, tensor.getDataType(), data(tensor));
     }
 
-    private interface Body {
-        void read() throws IOException;
+    /** Little-endian element bytes from raw_data or the typed fields; null when external. */
+    private static ByteBuffer data(TensorProto tensor) {
+        if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+            return null;
+        }
+        if (tensor.hasRawData()) {
+            ByteString raw = tensor.getRawData();
+            return raw.asReadOnlyByteBuffer();
+        }
+        ByteBuffer typed =
+                ByteBuffer.allocate(
+                                tensor.getFloatDataCount() * Float.BYTES
+                                        + tensor.getInt64DataCount() * Long.BYTES
+                                        + tensor.getDoubleDataCount() * Double.BYTES)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        tensor.getFloatDataList().forEach(typed::putFloat);
+        tensor.getInt64DataList().forEach(typed::putLong);
+        tensor.getDoubleDataList().forEach(typed::putDouble);
+        return typed.flip();
     }
 
-    /** Reads one length-delimited sub-message with {@code body}. */
-    private static void nested(CodedInputStream in, Body body) throws IOException {
-        int length = in.readRawVarint32();
-        int previous = in.pushLimit(length);
-        body.read();
-        in.checkLastTagWas(0);
-        in.popLimit(previous);
-    }
-
-    private static void readGraph(CodedInputStream in, ModelBuilder m) throws IOException {
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case OnnxProto.GRAPH_NODE -> nested(in, () -> readNode(in, m.operatorCounts));
-                case OnnxProto.GRAPH_NAME -> m.graphName = in.readString();
-                case OnnxProto.GRAPH_INITIALIZER ->
-                        nested(in, () -> m.initializers.add(readTensor(in)));
-                case OnnxProto.GRAPH_INPUT -> nested(in, () -> m.inputs.add(readValueInfo(in)));
-                case OnnxProto.GRAPH_OUTPUT -> nested(in, () -> m.outputs.add(readValueInfo(in)));
-                default -> in.skipField(tag);
+    private static List<Declared> declared(List<ValueInfoProto> values) {
+        List<Declared> declared = new ArrayList<>();
+        for (ValueInfoProto value : values) {
+            TypeProto.Tensor tensor = value.getType().getTensorType();
+            List<String> dims = new ArrayList<>();
+            for (TensorShapeProto.Dimension d : tensor.getShape().getDimList()) {
+                dims.add(
+                        switch (d.getValueCase()) {
+                            case DIM_VALUE -> Long.toString(d.getDimValue());
+                            case DIM_PARAM -> d.getDimParam();
+                            case VALUE_NOT_SET -> "?";
+                        });
             }
+            declared.add(new Declared(value.getName(), tensor.getElemType(), List.copyOf(dims)));
         }
-    }
-
-    private static void readNode(CodedInputStream in, Map<String, Integer> counts)
-            throws IOException {
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) == OnnxProto.NODE_OP_TYPE) {
-                counts.merge(in.readString(), 1, Integer::sum);
-            } else {
-                in.skipField(tag);
-            }
-        }
-    }
-
-    private static void readOpset(CodedInputStream in, Map<String, Long> opsets)
-            throws IOException {
-        String domain = "";
-        long version = 0;
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case OnnxProto.OPSET_DOMAIN -> domain = in.readString();
-                case OnnxProto.OPSET_VERSION -> version = in.readInt64();
-                default -> in.skipField(tag);
-            }
-        }
-        opsets.put(domain, version);
-    }
-
-    private static Initializer readTensor(CodedInputStream in) throws IOException {
-        List<Long> dims = new ArrayList<>();
-        int dataType = 0;
-        String name = "";
-        ByteBuffer raw = null;
-        TypedValues typed = new TypedValues();
-        boolean external = false;
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            int field = WireFormat.getTagFieldNumber(tag);
-            boolean packed = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
-            switch (field) {
-                case OnnxProto.TENSOR_DIMS -> readRepeatedInt64(in, packed, dims);
-                case OnnxProto.TENSOR_DATA_TYPE -> dataType = in.readInt32();
-                case OnnxProto.TENSOR_NAME -> name = in.readString();
-                case OnnxProto.TENSOR_RAW_DATA -> raw = in.readByteBuffer();
-                case OnnxProto.TENSOR_FLOAT_DATA -> typed.readFloats(in, packed);
-                case OnnxProto.TENSOR_INT64_DATA -> typed.readInt64s(in, packed);
-                case OnnxProto.TENSOR_DOUBLE_DATA -> typed.readDoubles(in, packed);
-                case OnnxProto.TENSOR_DATA_LOCATION ->
-                        external = in.readEnum() == OnnxProto.TENSOR_LOCATION_EXTERNAL;
-                default -> in.skipField(tag);
-            }
-        }
-        long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-        ByteBuffer data = external ? null : raw != null ? raw : typed.littleEndian();
-        return new Initializer(name, shape, dataType, data);
-    }
-
-    private static void readRepeatedInt64(CodedInputStream in, boolean packed, List<Long> into)
-            throws IOException {
-        if (!packed) {
-            into.add(in.readInt64());
-            return;
-        }
-        int previous = in.pushLimit(in.readRawVarint32());
-        while (in.getBytesUntilLimit() > 0) {
-            into.add(in.readInt64());
-        }
-        in.popLimit(previous);
-    }
-
-    /** Values given in TensorProto's typed fields instead of raw_data, kept as LE bytes. */
-    private static final class TypedValues {
-        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        private final ByteBuffer scratch = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-
-        void readFloats(CodedInputStream in, boolean packed) throws IOException {
-            readEach(in, packed, () -> put(scratch.clear().putFloat(in.readFloat())));
-        }
-
-        void readDoubles(CodedInputStream in, boolean packed) throws IOException {
-            readEach(in, packed, () -> put(scratch.clear().putDouble(in.readDouble())));
-        }
-
-        void readInt64s(CodedInputStream in, boolean packed) throws IOException {
-            readEach(in, packed, () -> put(scratch.clear().putLong(in.readInt64())));
-        }
-
-        private void put(ByteBuffer filled) {
-            bytes.write(filled.array(), 0, filled.position());
-        }
-
-        private static void readEach(CodedInputStream in, boolean packed, Body one)
-                throws IOException {
-            if (!packed) {
-                one.read();
-                return;
-            }
-            int previous = in.pushLimit(in.readRawVarint32());
-            while (in.getBytesUntilLimit() > 0) {
-                one.read();
-            }
-            in.popLimit(previous);
-        }
-
-        ByteBuffer littleEndian() {
-            return ByteBuffer.wrap(bytes.toByteArray());
-        }
-    }
-
-    private static Declared readValueInfo(CodedInputStream in) throws IOException {
-        String[] name = {""};
-        int[] elemType = {0};
-        List<String> dims = new ArrayList<>();
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case OnnxProto.VALUE_INFO_NAME -> name[0] = in.readString();
-                case OnnxProto.VALUE_INFO_TYPE -> nested(in, () -> readType(in, elemType, dims));
-                default -> in.skipField(tag);
-            }
-        }
-        return new Declared(name[0], elemType[0], List.copyOf(dims));
-    }
-
-    private static void readType(CodedInputStream in, int[] elemType, List<String> dims)
-            throws IOException {
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) != OnnxProto.TYPE_TENSOR_TYPE) {
-                in.skipField(tag);
-                continue;
-            }
-            nested(
-                    in,
-                    () -> {
-                        for (int t = in.readTag(); t != 0; t = in.readTag()) {
-                            switch (WireFormat.getTagFieldNumber(t)) {
-                                case OnnxProto.TYPE_TENSOR_ELEM_TYPE ->
-                                        elemType[0] = in.readInt32();
-                                case OnnxProto.TYPE_TENSOR_SHAPE ->
-                                        nested(in, () -> readShape(in, dims));
-                                default -> in.skipField(t);
-                            }
-                        }
-                    });
-        }
-    }
-
-    private static void readShape(CodedInputStream in, List<String> dims) throws IOException {
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (WireFormat.getTagFieldNumber(tag) != OnnxProto.SHAPE_DIM) {
-                in.skipField(tag);
-                continue;
-            }
-            String[] dim = {"?"};
-            nested(
-                    in,
-                    () -> {
-                        for (int t = in.readTag(); t != 0; t = in.readTag()) {
-                            switch (WireFormat.getTagFieldNumber(t)) {
-                                case OnnxProto.DIM_VALUE -> dim[0] = Long.toString(in.readInt64());
-                                case OnnxProto.DIM_PARAM -> dim[0] = in.readString();
-                                default -> in.skipField(t);
-                            }
-                        }
-                    });
-            dims.add(dim[0]);
-        }
+        return List.copyOf(declared);
     }
 }

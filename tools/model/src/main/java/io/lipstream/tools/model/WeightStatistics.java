@@ -2,6 +2,7 @@ package io.lipstream.tools.model;
 
 import java.util.List;
 import java.util.Locale;
+import onnx.Onnx.TensorProto;
 
 /**
  * A simple check of whether a model's weights look trained or freshly initialised, for {@code
@@ -75,7 +76,7 @@ public final class WeightStatistics {
         int vectors = 0;
         int constant = 0;
         for (OnnxModelReader.Initializer init : initializers) {
-            if (init.dataType() != OnnxProto.DATA_FLOAT || init.isExternal()) {
+            if (init.dataType() != TensorProto.DataType.FLOAT_VALUE || init.isExternal()) {
                 continue;
             }
             long[] dims = init.dims();

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
+import onnx.Onnx.TensorProto;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -158,7 +159,8 @@ class CheckpointImportTest {
         assertTrue(r.maxDifference() <= CheckpointImport.FP16_TOLERANCE, r.toString());
         OnnxModelReader.Model model = OnnxModelReader.read(onnx);
         assertTrue(
-                model.initializers().stream().allMatch(i -> i.dataType() == OnnxProto.DATA_FLOAT16),
+                model.initializers().stream()
+                        .allMatch(i -> i.dataType() == TensorProto.DataType.FLOAT16_VALUE),
                 "every weight is float16");
         assertTrue(r.modelBytes() < r.modelParameters() * 2 + 1_000_000, "half the bytes: " + r);
         try (Wav2LipModel loaded = Wav2LipModel.load(onnx, InferenceDevice.CPU, 0)) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The synthesized Wav2Lip generator: size, shape and behaviour of an untrained Wav2Lip. */
 class Wav2LipSynthTest {
-    /** The published generator has 36.3 M parameters (ARCHITECTURE.md, "Cost"). */
+    /** The published generator has 36.3 M parameters (docs/architecture.md, "Cost"). */
     private static final long PUBLISHED_MIN = 36_000_000;
 
     private static final long PUBLISHED_MAX = 36_600_000;
