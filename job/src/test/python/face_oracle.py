@@ -24,7 +24,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
 CLIP = os.path.join(
-    ROOT, "connectors", "src", "main", "resources", "io", "lipstream", "samples",
+    ROOT, "tools", "samples", "src", "main", "resources", "io", "lipstream", "samples",
     "talking_astronaut_25fps.mp4")
 OUT = os.path.join(ROOT, "job", "src", "test", "resources", "face-golden")
 

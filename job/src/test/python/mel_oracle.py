@@ -48,7 +48,7 @@ MEL_STEP_SIZE = 16
 ROOT = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(ROOT, "..", "..", "..", ".."))
 OUT = os.path.join(REPO, "job", "src", "test", "resources", "mel-golden")
-SPEECH = os.path.join(REPO, "connectors", "src", "main", "resources", "io", "lipstream",
+SPEECH = os.path.join(REPO, "tools", "samples", "src", "main", "resources", "io", "lipstream",
                       "samples", "speech_en_16k.wav")
 
 

@@ -58,6 +58,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Mixin ConsoleOptions console;
 
+    /** Set when the demo was stopped by an interrupt. */
+    private boolean interrupted;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -113,7 +116,7 @@ public final class DemoCommand implements Callable<Integer> {
                                 + out.resolve(streamId).resolve("index.m3u8").toAbsolutePath());
             }
             err.println(seconds > 0 ? "Running for " + seconds + " s." : "Running until Ctrl-C.");
-            while (!stop.await(1, TimeUnit.SECONDS)) {
+            while (!awaitStop(stop)) {
                 if (run.jobEnded()) {
                     throw new IllegalStateException(
                             "the job ended: "
@@ -130,7 +133,24 @@ public final class DemoCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // Ctrl-C: the JVM is already stopping.
             }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         return 0;
+    }
+
+    /**
+     * Waits a second for Ctrl-C; true when the demo should stop. An interrupt of the thread running
+     * the demo (an embedding program or a test stopping it) stops it like Ctrl-C; the interrupt is
+     * restored once everything is closed, so the closing itself is not cut short.
+     */
+    private boolean awaitStop(CountDownLatch stop) {
+        try {
+            return stop.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            return true;
+        }
     }
 }

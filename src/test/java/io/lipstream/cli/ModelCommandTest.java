@@ -98,17 +98,42 @@ class ModelCommandTest {
     }
 
     @Test
-    void shouldPassVerifyingAModelAgainstItself() {
+    void shouldPassVerifyingAFixedBatchExportAgainstTheModelItCameFrom() throws IOException {
+        // The same weights (same seed) in another file: batch fixed at 4, so the 3 pairs are
+        // padded; verify must run both and find them equal.
+        Path fixed = dir.resolve("wav2lip-batch4.onnx");
+        ModelSynth.write(fixed, Arch.WAV2LIP, 4, 96, 1);
         Run r =
                 lipsync(
                         "model",
                         "verify",
-                        wav2lip.toString(),
+                        fixed.toString(),
                         "--against",
                         wav2lip.toString(),
                         "--batch",
+                        "3");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("over 3 pairs"), r.out());
+        assertTrue(r.out().strip().endsWith("PASS"), r.out());
+    }
+
+    @Test
+    void shouldPassVerifyingAnExportWithRenamedAndReorderedInputs() throws IOException {
+        // face_sequences first, audio_sequences second: bound by shape, the outputs agree.
+        Path identity = dir.resolve("identity.onnx");
+        Path exported = dir.resolve("identity-export.onnx");
+        ModelSynth.write(identity, Arch.IDENTITY, null, 96, 0);
+        ModelSynth.write(exported, Arch.IDENTITY_EXPORT_NAMES, null, 96, 0);
+        Run r =
+                lipsync(
+                        "model",
+                        "verify",
+                        exported.toString(),
+                        "--against",
+                        identity.toString(),
+                        "--batch",
                         "2");
-        assertEquals(0, r.exit(), r.err());
+        assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("largest absolute difference 0.00"), r.out());
         assertTrue(r.out().strip().endsWith("PASS"), r.out());
     }

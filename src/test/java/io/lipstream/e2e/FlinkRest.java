@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import org.apache.flink.api.common.JobID;
 
 /** What a test asks a running job through Flink's REST API (the dashboard's endpoint). */
 final class FlinkRest {
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String dashboardUrl;
@@ -35,12 +36,24 @@ final class FlinkRest {
     /** Waits until the job's first checkpoint has completed, i.e. every task is running. */
     void awaitFirstCheckpoint(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (completedCheckpoints() == 0) {
+        while (completedCheckpointsOrZeroIfSlow() == 0) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(
                         "job " + job + ": no checkpoint completed within " + timeout);
             }
             Thread.sleep(200);
+        }
+    }
+
+    /**
+     * A busy machine may leave one request of the polling loop unanswered in time: the loop's own
+     * deadline decides, not one request's.
+     */
+    private long completedCheckpointsOrZeroIfSlow() throws IOException, InterruptedException {
+        try {
+            return completedCheckpoints();
+        } catch (HttpTimeoutException slow) {
+            return 0;
         }
     }
 

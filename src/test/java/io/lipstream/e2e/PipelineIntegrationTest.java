@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lipstream.cli.Lipsync;
 import io.lipstream.connectors.hls.HlsWriter;
 import io.lipstream.connectors.kafka.KafkaSettings;
+import io.lipstream.connectors.kafka.TopicReaders;
 import io.lipstream.connectors.media.DecodedMedia;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.job.faces.BgrImage;
@@ -32,12 +33,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,6 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PipelineIntegrationTest {
     private static final int FRAMES = 60;
     private static final Duration STREAM_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
     private static final int HAND_MADE_FRAMES = 3;
 
     /** A JPEG start marker, then nothing a decoder can use. */
@@ -89,11 +92,27 @@ class PipelineIntegrationTest {
 
     @Test
     void shouldDeliverEveryFrameInOrderAndDeadLetterBadRecords() throws Exception {
-        for (String stream : List.of("a", "b")) {
-            assertStreamComplete(stream, collect(stream));
+        for (String stream : List.of("a", "b", "c")) {
+            List<EncodedSegment> collected = collect(stream);
+            assertTrue(
+                    !collected.isEmpty() && collected.get(collected.size() - 1).getLast(),
+                    stream + " ends");
         }
-        List<RejectedRecord> rejected = deadLetters(kafka, 4);
-        assertEquals(4, rejected.size(), rejected.toString());
+        // Every stream has ended: what the topic holds now is all a consumer will ever read.
+        // Read it raw (SegmentCollector drops repeated indices and sorts, hiding both faults).
+        List<EncodedSegment> topic = committedSegments();
+        for (String stream : List.of("a", "b")) {
+            assertStreamComplete(stream, ofStream(topic, stream));
+        }
+        assertEquals(
+                List.of(0L),
+                ofStream(topic, "c").stream().map(EncodedSegment::getSegmentIndex).toList(),
+                "stream c: one segment, once");
+
+        // Every input was processed before the last segments were committed, and the dead-letter
+        // sink flushes at each checkpoint: the dead-letter topic is complete, read it to its end.
+        List<RejectedRecord> rejected = deadLetters(kafka);
+        assertEquals(4, rejected.size(), "exactly the bad records: " + rejected);
         assertTrue(
                 rejected.stream().anyMatch(r -> r.getReason().contains("not a whole number")),
                 rejected.toString());
@@ -189,7 +208,9 @@ class PipelineIntegrationTest {
         long nextFrame = 0;
         for (int i = 0; i < segments.size(); i++) {
             EncodedSegment s = segments.get(i);
-            assertEquals(i, s.getSegmentIndex());
+            assertEquals(
+                    i, s.getSegmentIndex(), stream + " record " + i + ": index (once, in order)");
+            assertEquals(i == segments.size() - 1, s.getLast(), stream + " record " + i + ": last");
             assertEquals(nextFrame, s.getFirstFrameIndex(), "segments follow each other");
             DecodedMedia alone = DecodedMedia.of(bytes(s.getData()));
             assertEquals(s.getFrameCount(), alone.frameCount(), "segment " + i + " decodes alone");
@@ -284,24 +305,35 @@ class PipelineIntegrationTest {
                 new ByteArraySerializer());
     }
 
-    private static List<RejectedRecord> deadLetters(KafkaSettings kafka, int expected) {
-        Properties props = new Properties();
-        props.put("group.id", "dead-letter-check");
-        props.put("auto.offset.reset", "earliest");
+    /** Every record of the dead-letter topic, up to its current end. */
+    private static List<RejectedRecord> deadLetters(KafkaSettings kafka) {
         List<RejectedRecord> records = new ArrayList<>();
         var codec = SingleObjectCodec.of(RejectedRecord.class);
-        try (var consumer =
-                new KafkaConsumer<>(
-                        kafka.clientProperties(props),
-                        new ByteArrayDeserializer(),
-                        new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(kafka.deadLetterTopic()));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (records.size() < expected && System.nanoTime() < deadline) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                TopicReaders.fromStart(
+                        kafka, kafka.deadLetterTopic(), TopicReaders.READ_UNCOMMITTED)) {
+            Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+            assertTrue(!end.isEmpty(), "dead-letter partitions");
+            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+            while (!end.entrySet().stream()
+                    .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                assertTrue(System.nanoTime() < deadline, "dead letters up to " + end);
                 consumer.poll(Duration.ofMillis(200))
                         .forEach(r -> records.add(codec.decode(r.value())));
             }
         }
         return records;
+    }
+
+    /** Every committed record of the segment topic, in topic order, nothing dropped or sorted. */
+    private static List<EncodedSegment> committedSegments() {
+        try (SegmentTopicReader topic =
+                new SegmentTopicReader(kafka, SegmentTopicReader.READ_COMMITTED)) {
+            return topic.readToEnd(READ_TIMEOUT);
+        }
+    }
+
+    private static List<EncodedSegment> ofStream(List<EncodedSegment> all, String stream) {
+        return all.stream().filter(s -> s.getStreamId().equals(stream)).toList();
     }
 }

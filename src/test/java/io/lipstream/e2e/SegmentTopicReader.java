@@ -24,7 +24,6 @@ final class SegmentTopicReader implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final List<TopicPartition> partitions = new ArrayList<>();
     private final SingleObjectCodec<EncodedSegment> codec =
             SingleObjectCodec.of(EncodedSegment.class);
 
@@ -46,7 +45,12 @@ final class SegmentTopicReader implements AutoCloseable {
      * stable offset: nothing is left in a committed transaction).
      */
     List<EncodedSegment> readToEnd(Duration timeout) {
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        // Every partition the consumer reads: an empty set would have no end offsets, and
+        // "reached all of none" is true at once.
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        if (end.isEmpty()) {
+            throw new IllegalStateException("segment topic: no partition assigned to read");
+        }
         List<EncodedSegment> segments = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!reached(end)) {

@@ -61,8 +61,6 @@ class VariableFrameRateIngestTest {
     @Test
     void shouldShowEachFrameAtItsOwnTimeOnTheAverageRateGrid() throws Exception {
         Path vfr = writeVariableRateClip(dir.resolve("vfr.mp4"));
-        java.nio.file.Files.copy(
-                vfr, Path.of("/tmp/vfr.mp4"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Configuration config = new Configuration();
         config.set(KafkaOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
         KafkaSettings settings = KafkaSettings.from(config);

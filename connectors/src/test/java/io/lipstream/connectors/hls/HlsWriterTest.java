@@ -25,6 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class HlsWriterTest {
+    /** The concurrent-reader test makes sure the reader reads after every this many appends. */
+    private static final int READ_EVERY_SEGMENTS = 10;
+
+    /** How long a reader may take to be scheduled and read once on a busy 2-core machine. */
+    private static final java.time.Duration READ_WAIT = java.time.Duration.ofSeconds(60);
+
     @TempDir Path root;
 
     @Test
@@ -168,22 +174,40 @@ class HlsWriterTest {
                             }
                         });
         reader.start();
+        int overlapped = 0;
         try {
             for (int i = 0; i < segments; i++) {
                 writer.append(i, bytes(segmentBytes, i), 2_000_000);
+                if (i % READ_EVERY_SEGMENTS == 0) {
+                    // However busy the machine, the reader reads while the writer writes.
+                    overlapped += awaitAnotherRead(reads) ? 1 : 0;
+                }
             }
         } finally {
             writing.set(false);
             reader.join();
         }
 
-        assertTrue(reads.get() > 0, "the reader read the playlist");
+        assertEquals(
+                segments / READ_EVERY_SEGMENTS,
+                overlapped,
+                "reads between appends (" + reads.get() + " reads in all)");
         assertEquals(List.of(), problems);
         assertEquals(segments, Playlist.read(writer.playlist()).uris.size());
         try (Stream<Path> files = Files.list(writer.playlist().getParent())) {
             assertEquals(
                     segments + 1, files.count(), "segments and the playlist, no temporary files");
         }
+    }
+
+    /** Waits, with a generous bound, until the reader has read once more. */
+    private static boolean awaitAnotherRead(AtomicInteger reads) throws InterruptedException {
+        int before = reads.get();
+        long deadline = System.nanoTime() + READ_WAIT.toNanos();
+        while (reads.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        return reads.get() > before;
     }
 
     @Test
