@@ -5,6 +5,7 @@ import io.lipstream.connectors.kafka.RawRecord;
 import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.connectors.serde.SingleObjectCodec;
+import io.lipstream.job.faces.BlazeFaceDetector;
 import io.lipstream.job.faces.FaceDetector;
 import io.lipstream.job.faces.FaceTrackState;
 import io.lipstream.job.faces.FaceTracker;
@@ -52,6 +53,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     private transient Counter framesOutOfOrder;
     private transient Counter faceErrors;
     private transient Counter framesSkipped;
+    private transient Counter reselections;
 
     public TrackFaces(FacesOptions.Settings settings, int faceSize, String sourceTopic) {
         this.settings = settings;
@@ -63,6 +65,22 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     static ValueStateDescriptor<FaceTrackState> stateDescriptor() {
         return new ValueStateDescriptor<>(STATE_NAME, FaceTrackState.class);
     }
+
+    /** The detector the settings name: an ONNX model file when given, else faces.detector. */
+    static FaceDetector detector(FacesOptions.Settings settings) {
+        if (settings.detectorModel() != null) {
+            return new OnnxFaceDetector(Path.of(settings.detectorModel()));
+        }
+        return switch (settings.detector()) {
+            case BLAZEFACE ->
+                    new BlazeFaceDetector(
+                            settings.blazeFaceRange(), settings.minScore(), BLAZEFACE_THREADS);
+            case HAAR -> new HaarFaceDetector(settings.detectSize());
+        };
+    }
+
+    /** One ONNX Runtime thread per detector: Flink runs one per task slot. */
+    private static final int BLAZEFACE_THREADS = 1;
 
     @Override
     public void open(OpenContext openContext) {
@@ -88,6 +106,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         framesOutOfOrder = group.counter("framesOutOfOrder");
         faceErrors = group.counter("faceErrors");
         framesSkipped = group.counter("framesSkipped");
+        reselections = group.counter("faceReselections");
     }
 
     @Override
@@ -109,6 +128,7 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         framesOutOfOrder.inc(result.outOfOrder());
         framesSkipped.inc(result.skipped());
         faceErrors.inc(result.detectorErrors());
+        reselections.inc(result.reselections());
         if (result.ended()) {
             state.clear();
         } else {

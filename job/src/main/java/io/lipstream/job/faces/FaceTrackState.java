@@ -22,7 +22,10 @@ public class FaceTrackState {
 
     private BoxSmoother smoother = new BoxSmoother(Wav2LipBoxes.SMOOTHING_FRAMES);
 
-    /** The last detection's box, carried to the frames between detections; null when none. */
+    /**
+     * The chosen face's last detected box: carried to the frames between detections, and what the
+     * next detection is matched against; null before a face is chosen.
+     */
     private FaceBox lastDetected;
 
     /** Frames since the last detection; null before the first one (detect at once). */
@@ -31,7 +34,32 @@ public class FaceTrackState {
     /** Detections around the last box since the last whole-frame scan; null: scan next. */
     private Long nearDetections;
 
+    /**
+     * Frames since the chosen face was last seen, while it is lost (frames then have no face); null
+     * while it is tracked or before one is chosen.
+     */
+    private Long framesLost;
+
+    /** The producer's last box, for {@link FaceSelect#UPSTREAM}; null before one came. */
+    private FaceBox upstreamHint;
+
     public FaceTrackState() {}
+
+    public Long getFramesLost() {
+        return framesLost;
+    }
+
+    public void setFramesLost(Long framesLost) {
+        this.framesLost = framesLost;
+    }
+
+    public FaceBox getUpstreamHint() {
+        return upstreamHint;
+    }
+
+    public void setUpstreamHint(FaceBox upstreamHint) {
+        this.upstreamHint = upstreamHint;
+    }
 
     public Long getNextFrameIndex() {
         return nextFrameIndex;

@@ -34,15 +34,39 @@ public final class FaceTracker implements AutoCloseable {
      */
     public static final int FULL_SCAN_EVERY = 10;
 
-    /** How the tracker schedules detections and crops faces. */
-    public record Schedule(int detectEvery, int fullScanEvery, int reorderWindow, int faceSize) {
+    /**
+     * How the tracker schedules detections, chooses among several faces ({@code select}; a face
+     * lost for more than {@code reselectAfter} frames is chosen again) and crops faces.
+     */
+    public record Schedule(
+            int detectEvery,
+            int fullScanEvery,
+            int reorderWindow,
+            int faceSize,
+            FaceSelect select,
+            int reselectAfter) {
         public Schedule {
-            if (detectEvery < 1 || fullScanEvery < 1 || reorderWindow < 0 || faceSize < 1) {
+            if (detectEvery < 1
+                    || fullScanEvery < 1
+                    || reorderWindow < 0
+                    || faceSize < 1
+                    || reselectAfter < 0) {
                 throw new IllegalArgumentException(
-                        "expected detectEvery >= 1, fullScanEvery >= 1, reorderWindow >= 0 and"
-                                + " faceSize >= 1, found "
+                        "expected detectEvery >= 1, fullScanEvery >= 1, reorderWindow >= 0,"
+                                + " faceSize >= 1 and reselectAfter >= 0, found "
                                 + this);
             }
+        }
+
+        /** Schedule of the four counts, the largest face chosen, re-chosen after a second. */
+        public Schedule(int detectEvery, int fullScanEvery, int reorderWindow, int faceSize) {
+            this(
+                    detectEvery,
+                    fullScanEvery,
+                    reorderWindow,
+                    faceSize,
+                    FaceSelect.LARGEST,
+                    DEFAULT_RESELECT_AFTER);
         }
 
         /** Wav2Lip's face size and this class's defaults, detecting every {@code detectEvery}. */
@@ -50,6 +74,9 @@ public final class FaceTracker implements AutoCloseable {
             return new Schedule(detectEvery, FULL_SCAN_EVERY, REORDER_WINDOW, faceSize);
         }
     }
+
+    /** Frames a chosen face may be lost before another is chosen: one second at 25 fps. */
+    public static final int DEFAULT_RESELECT_AFTER = 25;
 
     /** A frame whose image did not decode, as it was offered (image included), and why. */
     public record Rejection(FaceFrame frame, String reason) {}
@@ -68,6 +95,7 @@ public final class FaceTracker implements AutoCloseable {
         private long outOfOrder;
         private long skipped;
         private long detectorErrors;
+        private long reselections;
         private boolean ended;
 
         public List<FaceFrame> frames() {
@@ -102,6 +130,11 @@ public final class FaceTracker implements AutoCloseable {
 
         public long detectorErrors() {
             return detectorErrors;
+        }
+
+        /** Faces chosen again after the chosen one was lost for longer than the grace period. */
+        public long reselections() {
+            return reselections;
         }
 
         public boolean ended() {
@@ -220,41 +253,80 @@ public final class FaceTracker implements AutoCloseable {
         state.setLastDetected(null);
         state.setFramesSinceDetection(null);
         state.setNearDetections(null);
+        state.setFramesLost(null);
+        state.setUpstreamHint(null);
     }
 
     /**
      * The frame's face before smoothing: the upstream detector's box, the carried box between
-     * detections, or a new detection. Only a detection decodes the image; a frame that does not
-     * decode then is rejected and the next frame detects instead.
+     * detections, or a new detection: of all faces detected, the chosen one tracked from the last
+     * detection, or one chosen by {@link Schedule#select()}. While the chosen face is lost, frames
+     * have none; after {@link Schedule#reselectAfter()} frames a face is chosen again. Only a
+     * detection decodes the image; a frame that does not decode then is rejected and the next frame
+     * detects instead.
      */
     private Optional<FaceBox> rawBox(FaceTrackState state, FaceFrame frame, Result result) {
         if (frame.upstreamFace != null) {
             var f = frame.upstreamFace;
-            return Optional.of(FaceBox.ofSize(f.getX(), f.getY(), f.getWidth(), f.getHeight()));
+            FaceBox box = FaceBox.ofSize(f.getX(), f.getY(), f.getWidth(), f.getHeight());
+            state.setUpstreamHint(box);
+            return Optional.of(box);
         }
         Long since = state.getFramesSinceDetection();
-        FaceBox carried = state.getLastDetected();
+        FaceBox chosen = state.getLastDetected();
+        boolean lost = state.getFramesLost() != null;
         if (since != null && since + 1 < schedule.detectEvery()) {
             state.setFramesSinceDetection(since + 1);
-            return Optional.ofNullable(carried);
+            return lost ? Optional.empty() : Optional.ofNullable(chosen);
         }
         BgrImage image = decodeOrReject(frame, result);
         if (image == null) {
             return Optional.empty();
         }
         result.detections++;
+        long elapsed = since == null ? 1 : since + 1;
+        state.setFramesSinceDetection(0L);
         Long near = state.getNearDetections();
-        Optional<FaceBox> found;
-        if (carried != null && near != null && near + 1 < schedule.fullScanEvery()) {
-            found = detector.detectNear(image, carried);
+        List<FaceBox> faces;
+        if (chosen != null && !lost && near != null && near + 1 < schedule.fullScanEvery()) {
+            faces = detector.detectNear(image, chosen).map(List::of).orElse(List.of());
             state.setNearDetections(near + 1);
         } else {
-            found = detector.detect(image);
+            faces = detector.detectAll(image);
             state.setNearDetections(0L);
         }
-        state.setFramesSinceDetection(0L);
-        state.setLastDetected(found.orElse(null));
-        return found;
+        boolean again = false;
+        if (chosen != null) {
+            Optional<FaceBox> tracked = FaceChoice.track(faces, chosen);
+            if (tracked.isPresent()) {
+                state.setLastDetected(tracked.get());
+                state.setFramesLost(null);
+                return tracked;
+            }
+            long lostFor = (lost ? state.getFramesLost() : 0) + elapsed;
+            if (lostFor <= schedule.reselectAfter()) {
+                state.setFramesLost(lostFor);
+                return Optional.empty();
+            }
+            // Lost for longer than the grace period: whoever is there now may be chosen.
+            again = true;
+            state.setLastDetected(null);
+            state.setFramesLost(null);
+        }
+        Optional<FaceBox> picked =
+                FaceChoice.choose(
+                        faces,
+                        schedule.select(),
+                        frame.width,
+                        frame.height,
+                        state.getUpstreamHint());
+        if (picked.isPresent()) {
+            state.setLastDetected(picked.get());
+            if (again) {
+                result.reselections++;
+            }
+        }
+        return picked;
     }
 
     /**
