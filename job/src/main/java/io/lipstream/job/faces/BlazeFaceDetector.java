@@ -39,23 +39,38 @@ import org.bytedeco.opencv.opencv_core.Size;
  */
 public final class BlazeFaceDetector implements FaceDetector {
 
-    /** The two models of the package. */
+    /**
+     * The two models of the package, each with the factors that map its box to Wav2Lip's extent
+     * (S3FD width and height over BlazeFace's, fitted on the bundled portrait's hand-drawn label:
+     * 92x108 px against the short model's 92.6x92.6 and the full model's 103.2x103.2).
+     */
     public enum Range {
-        /** 128x128 input, faces up to about 2 m from the camera (selfie and presenter shots). */
-        SHORT("short-range.onnx", 128),
-        /** 256x256 input, smaller faces further away, at about twice the cost. */
-        FULL("full-range.onnx", 256);
+        /** 128x128 input, for faces filling a good part of the frame (selfie distance). */
+        SHORT("short-range.onnx", 128, 1.0, 1.17),
+        /**
+         * 256x256 input, faces down to about a tenth of the frame, at about four times the cost.
+         */
+        FULL("full-range.onnx", 256, 0.89, 1.05);
 
         private final String resource;
         private final int inputSize;
+        private final double extentWidth;
+        private final double extentHeight;
 
-        Range(String resource, int inputSize) {
+        Range(String resource, int inputSize, double extentWidth, double extentHeight) {
             this.resource = resource;
             this.inputSize = inputSize;
+            this.extentWidth = extentWidth;
+            this.extentHeight = extentHeight;
         }
 
         public int inputSize() {
             return inputSize;
+        }
+
+        /** Wav2Lip's extent of a detection by this model, in the detection's coordinates. */
+        public Wav2LipExtent extent(BlazeFaceDecoder.Detection d) {
+            return Wav2LipExtent.of(d, extentWidth, extentHeight);
         }
     }
 
@@ -71,6 +86,7 @@ public final class BlazeFaceDetector implements FaceDetector {
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final String inputName;
+    private final Range range;
     private final int size;
     private final float minScore;
     private final FloatBuffer input;
@@ -78,15 +94,16 @@ public final class BlazeFaceDetector implements FaceDetector {
     private final float[] regressors =
             new float[BlazeFaceDecoder.ANCHORS * BlazeFaceDecoder.REGRESSORS];
 
-    /** The short-range model, {@link #DEFAULT_MIN_SCORE}, one thread. */
+    /** The full-range model, {@link #DEFAULT_MIN_SCORE}, one thread. */
     public BlazeFaceDetector() {
-        this(Range.SHORT, DEFAULT_MIN_SCORE, 1);
+        this(Range.FULL, DEFAULT_MIN_SCORE, 1);
     }
 
     /**
      * @throws FaceDetectionException if the model is missing from the jar or does not load
      */
     public BlazeFaceDetector(Range range, float minScore, int threads) {
+        this.range = range;
         this.size = range.inputSize();
         this.minScore = minScore;
         this.environment = OrtRuntime.environment();
@@ -94,6 +111,8 @@ public final class BlazeFaceDetector implements FaceDetector {
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
+            // The converted models carry unused initializers: ORT warns about each at load.
+            options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             this.session = environment.createSession(model, options);
             NodeInfo in = session.getInputInfo().values().iterator().next();
             long[] shape = ((TensorInfo) in.getInfo()).getShape();
@@ -141,9 +160,14 @@ public final class BlazeFaceDetector implements FaceDetector {
     public List<FaceBox> detectAll(BgrImage frame) {
         List<FaceBox> boxes = new ArrayList<>();
         for (BlazeFaceDecoder.Detection d : faces(frame)) {
-            Wav2LipExtent.of(d).toBox(frame.width(), frame.height()).ifPresent(boxes::add);
+            range.extent(d).toBox(frame.width(), frame.height()).ifPresent(boxes::add);
         }
         return boxes;
+    }
+
+    /** The model this detector runs. */
+    public Range range() {
+        return range;
     }
 
     /** Every face in the frame, in frame pixels (box, keypoints), best score first. */

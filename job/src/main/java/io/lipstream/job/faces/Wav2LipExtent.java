@@ -6,23 +6,20 @@ import java.util.Optional;
  * The face extent Wav2Lip's S3FD boxes have (WIDER FACE convention: hairline to chin, cheek to
  * cheek, before Wav2Lip's own bottom padding), from a BlazeFace detection.
  *
- * <p>BlazeFace's box runs from the brows to the chin and is about as wide as the S3FD box; the S3FD
- * box is {@link #HEIGHT_SCALE} times taller about the same centre. The face's tilt comes from the
- * keypoints (eyes above mouth); a tilted face gets the axis-aligned bounds of the upright extent's
- * inscribed ellipse turned by the tilt, which is what a box drawn around a turned face measures.
- * The two factors were fitted on the bundled portrait's hand-drawn label (see {@code
- * docs/faces.md}).
+ * <p>BlazeFace's box is square and runs from the brows to the chin; the S3FD box has about the same
+ * centre and is taller than wide. Each model has its width and height factors ({@link
+ * BlazeFaceDetector.Range}). The face's tilt comes from the keypoints (eyes above mouth); a tilted
+ * face gets the axis-aligned bounds of the upright extent's inscribed ellipse turned by the tilt,
+ * which is what a box drawn around a turned face measures (see {@code docs/faces.md}).
  */
 public record Wav2LipExtent(double centerX, double centerY, double width, double height) {
 
-    /** S3FD width over BlazeFace box width, on the labelled portrait (92 / 92.6 px). */
-    static final double WIDTH_SCALE = 1.0;
-
-    /** S3FD height over BlazeFace box height, on the labelled portrait (108 / 92.6 px). */
-    static final double HEIGHT_SCALE = 1.17;
-
-    /** The extent of a detection in frame pixels. */
-    public static Wav2LipExtent of(BlazeFaceDecoder.Detection d) {
+    /**
+     * The extent of a detection, its box scaled by {@code widthScale} and {@code heightScale} about
+     * its centre, then turned with the face.
+     */
+    public static Wav2LipExtent of(
+            BlazeFaceDecoder.Detection d, double widthScale, double heightScale) {
         double eyesX =
                 (d.keypointX(BlazeFaceDecoder.RIGHT_EYE) + d.keypointX(BlazeFaceDecoder.LEFT_EYE))
                         / 2;
@@ -34,7 +31,7 @@ public record Wav2LipExtent(double centerX, double centerY, double width, double
                 Math.atan2(
                         eyesX - d.keypointX(BlazeFaceDecoder.MOUTH),
                         d.keypointY(BlazeFaceDecoder.MOUTH) - eyesY);
-        return upright(d.centerX(), d.centerY(), d.width() * WIDTH_SCALE, d.height() * HEIGHT_SCALE)
+        return upright(d.centerX(), d.centerY(), d.width() * widthScale, d.height() * heightScale)
                 .turned(tilt);
     }
 

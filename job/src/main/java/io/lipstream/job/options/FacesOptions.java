@@ -37,11 +37,11 @@ public final class FacesOptions {
     public static final ConfigOption<BlazeFaceDetector.Range> BLAZEFACE_RANGE =
             ConfigOptions.key("faces.blazeface-range")
                     .enumType(BlazeFaceDetector.Range.class)
-                    .defaultValue(BlazeFaceDetector.Range.SHORT)
+                    .defaultValue(BlazeFaceDetector.Range.FULL)
                     .withDescription(
-                            "SHORT: the 128x128 model, faces filling a fair part of the frame;"
-                                    + " FULL: the 256x256 model, smaller faces, several times the"
-                                    + " CPU.");
+                            "FULL: the 256x256 model, faces down to about a tenth of the frame"
+                                    + " (see docs/faces.md); SHORT: the 128x128 model, a quarter"
+                                    + " of the CPU, for faces filling a good part of the frame.");
 
     public static final ConfigOption<Float> MIN_SCORE =
             ConfigOptions.key("faces.min-score")
