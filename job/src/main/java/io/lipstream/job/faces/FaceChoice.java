@@ -15,10 +15,11 @@ public final class FaceChoice {
     public static final double MIN_TRACK_IOU = 0.3;
 
     /**
-     * Otherwise, a detection whose centre moved at most this share of the tracked face's size (a
-     * head moving fast between two detections, five frames apart by default) is that face.
+     * Otherwise, the nearest detection whose centre moved at most this share of the tracked face's
+     * size is that face: a head moving fast between two detections (five frames apart by default),
+     * while another person's face, beside it, is further.
      */
-    public static final double MAX_TRACK_SHIFT = 0.5;
+    public static final double MAX_TRACK_SHIFT = 1.0;
 
     private FaceChoice() {}
 

@@ -287,11 +287,17 @@ public final class FaceTracker implements AutoCloseable {
         long elapsed = since == null ? 1 : since + 1;
         state.setFramesSinceDetection(0L);
         Long near = state.getNearDetections();
-        List<FaceBox> faces;
+        List<FaceBox> faces = null;
         if (chosen != null && !lost && near != null && near + 1 < schedule.fullScanEvery()) {
-            faces = detector.detectNear(image, chosen).map(List::of).orElse(List.of());
-            state.setNearDetections(near + 1);
-        } else {
+            List<FaceBox> around =
+                    detector.detectNear(image, chosen).map(List::of).orElse(List.of());
+            if (FaceChoice.track(around, chosen).isPresent()) {
+                faces = around;
+                state.setNearDetections(near + 1);
+            }
+            // Else the look around found someone else or no one: scan the whole frame.
+        }
+        if (faces == null) {
             faces = detector.detectAll(image);
             state.setNearDetections(0L);
         }

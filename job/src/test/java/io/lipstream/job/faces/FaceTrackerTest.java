@@ -204,6 +204,90 @@ class FaceTrackerTest {
         assertNull(state.getLastDetected());
     }
 
+    @Test
+    void shouldKeepTheChosenFaceWhenALargerOneComesIn() {
+        var right = new Portraits.Placed(380, 60, 0.5);
+        var left = new Portraits.Placed(0, 0, 0.7);
+        byte[] alone = Portraits.frame(right).bgr();
+        byte[] both = Portraits.frame(left, right).bgr();
+        List<FaceFrame> out = new ArrayList<>();
+        try (FaceTracker tracker = blazeFace(5, FaceSelect.LARGEST, 25)) {
+            FaceTrackState state = new FaceTrackState();
+            for (int i = 0; i < 30; i++) {
+                out.addAll(tracker.offer(state, wide(i, i < 10 ? alone : both, i == 29)).frames());
+            }
+        }
+        assertEquals(30, out.size());
+        for (FaceFrame f : out) {
+            assertTrue(f.hasFace(), "frame " + f.frameIndex);
+            assertTrue(
+                    f.box.iou(right.face()) > 0.5,
+                    "frame " + f.frameIndex + ": " + f.box + " stays on " + right.face());
+        }
+    }
+
+    @Test
+    void shouldPassFramesThroughWhileTheChosenFaceIsLostThenChooseAgainAndCountIt() {
+        var left = new Portraits.Placed(0, 0, 0.7);
+        var right = new Portraits.Placed(380, 60, 0.5);
+        byte[] both = Portraits.frame(left, right).bgr();
+        byte[] rightOnly = Portraits.frame(right).bgr();
+        List<FaceFrame> out = new ArrayList<>();
+        long reselections = 0;
+        try (FaceTracker tracker = blazeFace(1, FaceSelect.LARGEST, 10)) {
+            FaceTrackState state = new FaceTrackState();
+            for (int i = 0; i < 25; i++) {
+                FaceTracker.Result r =
+                        tracker.offer(state, wide(i, i < 5 ? both : rightOnly, i == 24));
+                out.addAll(r.frames());
+                reselections += r.reselections();
+            }
+        }
+        assertEquals(25, out.size());
+        for (FaceFrame f : out) {
+            long i = f.frameIndex;
+            if (i < 5) {
+                assertTrue(f.box.iou(left.face()) > 0.5, "frame " + i + ": the larger face");
+            } else if (i < 15) {
+                assertNull(f.box, "frame " + i + ": the chosen face is lost, no other is taken");
+            } else {
+                assertTrue(f.box.iou(right.face()) > 0.5, "frame " + i + ": chosen again");
+            }
+        }
+        assertEquals(1, reselections);
+    }
+
+    @Test
+    void shouldChooseTheFaceNearestTheCentreWhenAskedTo() {
+        var left = new Portraits.Placed(0, 0, 0.7);
+        var right = new Portraits.Placed(300, 60, 0.5);
+        byte[] both = Portraits.frame(left, right).bgr();
+        List<FaceFrame> out = new ArrayList<>();
+        try (FaceTracker tracker = blazeFace(5, FaceSelect.CENTER, 25)) {
+            FaceTrackState state = new FaceTrackState();
+            for (int i = 0; i < 6; i++) {
+                out.addAll(tracker.offer(state, wide(i, both, i == 5)).frames());
+            }
+        }
+        assertTrue(out.stream().allMatch(f -> f.box.iou(right.face()) > 0.5), out.get(0).box + "");
+    }
+
+    private static FaceTracker blazeFace(int detectEvery, FaceSelect select, int reselectAfter) {
+        return new FaceTracker(
+                new BlazeFaceDetector(),
+                FrameLimits.defaults(),
+                new FaceTracker.Schedule(
+                        detectEvery, FaceTracker.FULL_SCAN_EVERY, 25, FACE, select, reselectAfter));
+    }
+
+    private static FaceFrame wide(long i, byte[] bgr, boolean last) {
+        FaceFrame f = frame(i, bgr, last, null);
+        f.width = Portraits.WIDTH;
+        f.height = Portraits.HEIGHT;
+        f.codec = ImageCodec.BGR24;
+        return f;
+    }
+
     private static List<FaceFrame> run(
             FaceTracker tracker, FaceTrackState state, int from, int to) {
         List<FaceFrame> out = new ArrayList<>();
