@@ -81,18 +81,29 @@ public final class FaceBench {
     }
 
     static Score score(String name, FaceDetector detector, List<FaceScenes.Scene> scenes) {
+        return score(name, detector, scenes, PASSES);
+    }
+
+    /** Scores with {@code passes} timed passes after the first (0: no timing). */
+    static Score score(
+            String name, FaceDetector detector, List<FaceScenes.Scene> scenes, int passes) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         List<List<FaceBox>> found = new ArrayList<>();
         for (FaceScenes.Scene s : scenes) {
             found.add(detector.detectAll(s.frame()));
         }
         long cpu = threads.getCurrentThreadCpuTime();
-        for (int pass = 0; pass < PASSES; pass++) {
+        for (int pass = 0; pass < passes; pass++) {
             for (FaceScenes.Scene s : scenes) {
                 detector.detectAll(s.frame());
             }
         }
-        double cpuMs = (threads.getCurrentThreadCpuTime() - cpu) / 1e6 / (PASSES * scenes.size());
+        double cpuMs =
+                passes == 0
+                        ? 0
+                        : (threads.getCurrentThreadCpuTime() - cpu)
+                                / 1e6
+                                / (passes * scenes.size());
         int faces = 0, matched = 0, falsePositives = 0;
         double iouSum = 0, centreSum = 0;
         for (int i = 0; i < scenes.size(); i++) {
@@ -130,35 +141,28 @@ public final class FaceBench {
                 cpuMs);
     }
 
-    /** Per group of scenes: which known faces each detector found, e.g. "tilt: 6/6". */
+    /** Per group of scenes: known faces found, mean IoU, false positives, e.g. "tilt 6/6 0.85". */
     public static String perGroup(FaceDetector detector, List<FaceScenes.Scene> scenes) {
         StringBuilder out = new StringBuilder();
-        String group = null;
-        int faces = 0, found = 0, extra = 0;
-        for (int i = 0; i <= scenes.size(); i++) {
-            FaceScenes.Scene s = i < scenes.size() ? scenes.get(i) : null;
-            if (s == null || !s.group().equals(group)) {
-                if (group != null) {
-                    out.append(String.format(Locale.ROOT, "%s %d/%d", group, found, faces));
-                    out.append(extra > 0 ? " (+" + extra + " false)" : "").append("; ");
-                }
-                if (s == null) {
-                    break;
-                }
-                group = s.group();
-                faces = found = extra = 0;
-            }
-            List<FaceBox> detections = new ArrayList<>(detector.detectAll(s.frame()));
-            for (FaceBox known : s.faces()) {
-                faces++;
-                var hit = detections.stream().filter(d -> d.iou(known) >= MATCH_IOU).findFirst();
-                if (hit.isPresent()) {
-                    found++;
-                    detections.remove(hit.get());
-                }
-            }
-            extra += detections.size();
+        java.util.Map<String, List<FaceScenes.Scene>> groups = new java.util.LinkedHashMap<>();
+        for (FaceScenes.Scene s : scenes) {
+            groups.computeIfAbsent(s.group(), g -> new ArrayList<>()).add(s);
         }
+        groups.forEach(
+                (group, members) -> {
+                    Score s = score(group, detector, members, 0);
+                    out.append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s %d/%d IoU %.2f%s; ",
+                                    group,
+                                    s.found(),
+                                    s.faces(),
+                                    s.meanIou(),
+                                    s.falsePositives() > 0
+                                            ? " +" + s.falsePositives() + " false"
+                                            : ""));
+                });
         return out.toString();
     }
 
