@@ -13,12 +13,15 @@ import java.util.Optional;
  * <p>Frames are put back in order first (smoothing needs it): frames ahead of a missing one wait,
  * and the gap is given up on when more than {@code reorderWindow} frames wait behind it or when the
  * stream's last frame is among them. Each frame in order then gets a raw box: the upstream
- * detector's box when the frame carries one, else the detector's every {@code detectEvery} frames
- * with the box carried in between (the detector looks around the last box, and over the whole frame
- * every {@code fullScanEvery} detections). Boxes are padded and smoothed over Wav2Lip's 5-frame
- * lookahead, then each frame's face is cropped to the model's size. Frames without a face go on
- * without a box; frames whose image does not decode are reported in {@link Result#rejected()} and
- * go on without an image, so the stream keeps its frame count.
+ * detector's box when the frame carries one, else a detection every {@code detectEvery} frames with
+ * the box carried in between (the detector looks around the last box, and over the whole frame
+ * every {@code fullScanEvery} detections or when the look around finds someone else). Of several
+ * faces one is chosen ({@link FaceSelect}) and then tracked ({@link FaceChoice#track}): while it is
+ * lost, frames have no face, and after {@code reselectAfter} frames one is chosen again. Boxes are
+ * padded and smoothed over Wav2Lip's 5-frame lookahead, then each frame's face is cropped to the
+ * model's size. Frames without a face go on without a box; frames whose image does not decode are
+ * reported in {@link Result#rejected()} and go on without an image, so the stream keeps its frame
+ * count.
  */
 public final class FaceTracker implements AutoCloseable {
     private static final org.slf4j.Logger LOG =

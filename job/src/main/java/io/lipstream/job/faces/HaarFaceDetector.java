@@ -26,7 +26,8 @@ import org.bytedeco.opencv.opencv_objdetect.CascadeClassifier;
 /**
  * Frontal-face detection with OpenCV's Viola-Jones cascade {@value #CASCADE_FILE} (shipped inside
  * the opencv jar), run on an equalised grey copy of the frame scaled down so that its longer side
- * is {@code downscaleTo} pixels. Returns the largest face found, in frame pixels.
+ * is {@code downscaleTo} pixels. Finds every face ({@link #detectAll}) or the largest ({@link
+ * #detect}), in frame pixels.
  *
  * <p>Fast on CPU and dependency-free, but less accurate than a CNN detector ({@link
  * OnnxFaceDetector}): frontal faces only, and its boxes are squares from the brows to just below
