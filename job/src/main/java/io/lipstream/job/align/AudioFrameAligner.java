@@ -33,13 +33,13 @@ public final class AudioFrameAligner {
     private StreamingMel mel = new StreamingMel();
 
     /** Audio waiting for the gap before it to close, by 16 kHz start position. */
-    private TreeMap<Long, float[]> pendingAudio = new TreeMap<>();
+    private Map<Long, float[]> pendingAudio = new TreeMap<>();
 
     /** Frames waiting for their window, by frame index. */
-    private TreeMap<Long, FaceFrame> pendingFrames = new TreeMap<>();
+    private Map<Long, FaceFrame> pendingFrames = new TreeMap<>();
 
     /** When each waiting frame arrived (processing time, ms), by frame index. */
-    private TreeMap<Long, Long> arrivedAt = new TreeMap<>();
+    private Map<Long, Long> arrivedAt = new TreeMap<>();
 
     /** End of the samples filled with silence so far (audio before it arriving later is late). */
     private long filledUpTo;
@@ -97,9 +97,9 @@ public final class AudioFrameAligner {
                         duplicate += skip;
                     }
                 }
-                float[] existing = pendingAudio.get(keptStart);
+                float[] existing = pendingAudio().get(keptStart);
                 if (existing == null || existing.length < kept.length) {
-                    pendingAudio.put(keptStart, kept);
+                    pendingAudio().put(keptStart, kept);
                 } else {
                     duplicate += kept.length;
                 }
@@ -115,13 +115,13 @@ public final class AudioFrameAligner {
 
     private List<AudioSpan> drainAudio(String streamId) {
         List<AudioSpan> spans = new ArrayList<>();
-        while (!pendingAudio.isEmpty()) {
-            Map.Entry<Long, float[]> first = pendingAudio.firstEntry();
+        while (!pendingAudio().isEmpty()) {
+            Map.Entry<Long, float[]> first = pendingAudio().firstEntry();
             long pushed = mel.samplesPushed();
             if (first.getKey() > pushed) {
                 break;
             }
-            pendingAudio.pollFirstEntry();
+            pendingAudio().pollFirstEntry();
             float[] piece = first.getValue();
             int skip = (int) (pushed - first.getKey());
             if (skip >= piece.length) {
@@ -131,7 +131,7 @@ public final class AudioFrameAligner {
             mel.push(fresh, 0, fresh.length);
             spans.add(new AudioSpan(streamId, pushed, fresh, false));
         }
-        if (audioEnded && pendingAudio.isEmpty() && mel.samplesPushed() >= audioEndSample) {
+        if (audioEnded && pendingAudio().isEmpty() && mel.samplesPushed() >= audioEndSample) {
             if (!mel.finished()) {
                 mel.finish();
                 spans.add(new AudioSpan(streamId, mel.samplesPushed(), new float[0], true));
@@ -145,7 +145,7 @@ public final class AudioFrameAligner {
      * frameIndex}'s window needs (or, if the stream's audio is already over, nothing).
      */
     public List<AudioSpan> fillSilenceFor(String streamId, long frameIndex) {
-        FaceFrame frame = pendingFrames.get(frameIndex);
+        FaceFrame frame = pendingFrames().get(frameIndex);
         if (frame == null || mel.finished()) {
             return List.of();
         }
@@ -167,13 +167,13 @@ public final class AudioFrameAligner {
      * offered or emitted).
      */
     public boolean offerFrame(FaceFrame frame, long nowMillis) {
-        if (frame.frameIndex < nextFrameIndex && !pendingFrames.containsKey(frame.frameIndex)) {
+        if (frame.frameIndex < nextFrameIndex && !pendingFrames().containsKey(frame.frameIndex)) {
             return false;
         }
-        if (pendingFrames.putIfAbsent(frame.frameIndex, frame) != null) {
+        if (pendingFrames().putIfAbsent(frame.frameIndex, frame) != null) {
             return false;
         }
-        arrivedAt.put(frame.frameIndex, nowMillis);
+        arrivedAt().put(frame.frameIndex, nowMillis);
         if (frame.last) {
             videoEnded = true;
         }
@@ -183,7 +183,7 @@ public final class AudioFrameAligner {
     /** Pairs every waiting frame whose window is complete, in frame order where it matters. */
     public List<MelFacePair> drainPairs() {
         List<MelFacePair> pairs = new ArrayList<>();
-        var it = pendingFrames.entrySet().iterator();
+        var it = pendingFrames().entrySet().iterator();
         while (it.hasNext()) {
             FaceFrame frame = it.next().getValue();
             float[] window = windowFor(frame);
@@ -191,7 +191,7 @@ public final class AudioFrameAligner {
                 continue;
             }
             it.remove();
-            arrivedAt.remove(frame.frameIndex);
+            arrivedAt().remove(frame.frameIndex);
             nextFrameIndex = Math.max(nextFrameIndex, frame.frameIndex + 1);
             pairs.add(new MelFacePair(frame, window));
         }
@@ -201,24 +201,25 @@ public final class AudioFrameAligner {
 
     /** Frame indices still waiting for audio. */
     public List<Long> waitingFrames() {
-        return new ArrayList<>(pendingFrames.keySet());
+        return new ArrayList<>(pendingFrames().keySet());
     }
 
     /** Waiting frames that arrived at or before {@code arrivedBy}, in frame order. */
     public List<Long> framesWaitingSince(long arrivedBy) {
         List<Long> due = new ArrayList<>();
-        arrivedAt.forEach(
-                (frameIndex, arrived) -> {
-                    if (arrived <= arrivedBy) {
-                        due.add(frameIndex);
-                    }
-                });
+        arrivedAt()
+                .forEach(
+                        (frameIndex, arrived) -> {
+                            if (arrived <= arrivedBy) {
+                                due.add(frameIndex);
+                            }
+                        });
         return due;
     }
 
     /** True when both the video and the audio of the stream are over and nothing waits. */
     public boolean done() {
-        return videoEnded && pendingFrames.isEmpty() && (audioEnded && mel.finished());
+        return videoEnded && pendingFrames().isEmpty() && (audioEnded && mel.finished());
     }
 
     public boolean videoEnded() {
@@ -231,7 +232,7 @@ public final class AudioFrameAligner {
 
     /** Samples held in memory (pending audio), for bounded-state checks. */
     public long bufferedSamples() {
-        return pendingAudio.values().stream().mapToLong(a -> a.length).sum();
+        return pendingAudio().values().stream().mapToLong(a -> a.length).sum();
     }
 
     private float[] windowFor(FaceFrame frame) {
@@ -263,8 +264,8 @@ public final class AudioFrameAligner {
 
     private void releaseAudio() {
         long keepFrom;
-        if (!pendingFrames.isEmpty()) {
-            keepFrom = windowStart(pendingFrames.firstEntry().getValue());
+        if (!pendingFrames().isEmpty()) {
+            keepFrom = windowStart(pendingFrames().firstEntry().getValue());
         } else if (videoEnded) {
             keepFrom = mel.completedColumns();
         } else {
@@ -290,5 +291,120 @@ public final class AudioFrameAligner {
     static long samplesNeeded(long start) {
         long lastColumn = start + Wav2LipAudio.MEL_STEP - 1;
         return lastColumn * Wav2LipAudio.HOP_LENGTH + HALF_WINDOW;
+    }
+
+    /** The pendingAudio in key order (Flink's POJO serializer restores a map as a hash map). */
+    private TreeMap<Long, float[]> pendingAudio() {
+        if (!(pendingAudio instanceof TreeMap)) {
+            pendingAudio = new TreeMap<>(pendingAudio);
+        }
+        return (TreeMap<Long, float[]>) pendingAudio;
+    }
+
+    /** The pendingFrames in key order (Flink's POJO serializer restores a map as a hash map). */
+    private TreeMap<Long, FaceFrame> pendingFrames() {
+        if (!(pendingFrames instanceof TreeMap)) {
+            pendingFrames = new TreeMap<>(pendingFrames);
+        }
+        return (TreeMap<Long, FaceFrame>) pendingFrames;
+    }
+
+    /** The arrivedAt in key order (Flink's POJO serializer restores a map as a hash map). */
+    private TreeMap<Long, Long> arrivedAt() {
+        if (!(arrivedAt instanceof TreeMap)) {
+            arrivedAt = new TreeMap<>(arrivedAt);
+        }
+        return (TreeMap<Long, Long>) arrivedAt;
+    }
+
+    // Bean accessors for Flink's POJO serializer (keyed state that evolves with the class); the
+    // methods above are the API.
+
+    public StreamingMel getMel() {
+        return mel;
+    }
+
+    public void setMel(StreamingMel mel) {
+        this.mel = mel;
+    }
+
+    public Map<Long, float[]> getPendingAudio() {
+        return pendingAudio;
+    }
+
+    public void setPendingAudio(Map<Long, float[]> pendingAudio) {
+        this.pendingAudio = pendingAudio;
+    }
+
+    public Map<Long, FaceFrame> getPendingFrames() {
+        return pendingFrames;
+    }
+
+    public void setPendingFrames(Map<Long, FaceFrame> pendingFrames) {
+        this.pendingFrames = pendingFrames;
+    }
+
+    public Map<Long, Long> getArrivedAt() {
+        return arrivedAt;
+    }
+
+    public void setArrivedAt(Map<Long, Long> arrivedAt) {
+        this.arrivedAt = arrivedAt;
+    }
+
+    public long getFilledUpTo() {
+        return filledUpTo;
+    }
+
+    public void setFilledUpTo(long filledUpTo) {
+        this.filledUpTo = filledUpTo;
+    }
+
+    public long getLastWindowStartSeen() {
+        return lastWindowStartSeen;
+    }
+
+    public void setLastWindowStartSeen(long lastWindowStartSeen) {
+        this.lastWindowStartSeen = lastWindowStartSeen;
+    }
+
+    public boolean getAudioEnded() {
+        return audioEnded;
+    }
+
+    public void setAudioEnded(boolean audioEnded) {
+        this.audioEnded = audioEnded;
+    }
+
+    public long getAudioEndSample() {
+        return audioEndSample;
+    }
+
+    public void setAudioEndSample(long audioEndSample) {
+        this.audioEndSample = audioEndSample;
+    }
+
+    public boolean getVideoEnded() {
+        return videoEnded;
+    }
+
+    public void setVideoEnded(boolean videoEnded) {
+        this.videoEnded = videoEnded;
+    }
+
+    public long getNextFrameIndex() {
+        return nextFrameIndex;
+    }
+
+    public void setNextFrameIndex(long nextFrameIndex) {
+        this.nextFrameIndex = nextFrameIndex;
+    }
+
+    public long getLastInRangeFrame() {
+        return lastInRangeFrame;
+    }
+
+    public void setLastInRangeFrame(long lastInRangeFrame) {
+        this.lastInRangeFrame = lastInRangeFrame;
     }
 }

@@ -5,18 +5,13 @@ import io.lipstream.connectors.kafka.RawRecord;
 import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.connectors.serde.Bytes;
 import io.lipstream.connectors.serde.SingleObjectCodec;
-import io.lipstream.job.faces.BgrImage;
-import io.lipstream.job.faces.BoxSmoother;
-import io.lipstream.job.faces.FaceBox;
+import io.lipstream.job.faces.BlazeFaceDetector;
 import io.lipstream.job.faces.FaceDetector;
-import io.lipstream.job.faces.FaceTensors;
-import io.lipstream.job.faces.FrameImages;
+import io.lipstream.job.faces.FaceTrackState;
+import io.lipstream.job.faces.FaceTracker;
 import io.lipstream.job.faces.FrameLimits;
 import io.lipstream.job.faces.HaarFaceDetector;
-import io.lipstream.job.faces.ImageDecodeException;
 import io.lipstream.job.faces.OnnxFaceDetector;
-import io.lipstream.job.faces.SmoothedBox;
-import io.lipstream.job.faces.Wav2LipBoxes;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.stream.FaceFrame;
 import io.lipstream.schema.FrameRate;
@@ -24,8 +19,6 @@ import io.lipstream.schema.VideoFrame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -34,68 +27,33 @@ import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * Finds and tracks the face of every frame of a stream: the upstream detector's box when the frame
- * carries one, else the job's detector every {@code faces.detect-every} frames with the box carried
- * in between (the detector looks around the last box, and over the whole frame every {@link
- * #FULL_SCAN_EVERY} detections); pads and smooths boxes over Wav2Lip's 5-frame lookahead, then
- * crops each frame's face to the model's size. Frames without a face go on without a box (they pass
- * through unchanged). Undecodable frames go to the dead letters and on downstream without an image,
- * so the stream keeps its frame count.
+ * Finds, tracks and crops the face of every frame of a stream with a {@link FaceTracker} (frame
+ * order, detection schedule, smoothing, cropping), keeping each stream's {@link FaceTrackState} as
+ * keyed state. Frames come out in order, cropped when they have a face; frames whose image does not
+ * decode go to the dead letters as they were sent and on downstream without an image, so the stream
+ * keeps its frame count. State is cleared with the stream's last frame; no timers.
  */
 public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, FaceFrame> {
     private static final long serialVersionUID = 1L;
 
-    /** Frames held behind a missing one before the gap is given up on: one second at 25 fps. */
-    static final int REORDER_WINDOW = 25;
-
-    /**
-     * Detections between two scans of the whole frame; the ones in between look only around the
-     * last box ({@link FaceDetector#detectNear}). With the default {@code faces.detect-every} of 5,
-     * a whole-frame scan every 2 s at 25 fps finds a larger face that came in.
-     */
-    static final int FULL_SCAN_EVERY = 10;
-
-    /** A frame that arrived ahead of its turn, kept as its contract bytes. */
-    public static final class EarlyFrame {
-        public byte[] record;
-        public Long timestamp;
-        public boolean last;
-
-        public EarlyFrame() {}
-
-        EarlyFrame(byte[] record, Long timestamp, boolean last) {
-            this.record = record;
-            this.timestamp = timestamp;
-            this.last = last;
-        }
-    }
-
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrackFaces.class);
+    /** Name of the keyed state: part of the savepoint contract, keep it when refactoring. */
+    static final String STATE_NAME = "face-track";
 
     private final FacesOptions.Settings settings;
     private final int faceSize;
     private final String sourceTopic;
 
-    private transient FaceDetector detector;
-    private transient FrameLimits limits;
+    private transient FaceTracker tracker;
     private transient SingleObjectCodec<VideoFrame> codec;
-    private transient ValueState<BoxSmoother> smoother;
-    private transient ValueState<TreeMap<Long, FaceFrame>> waiting;
-    private transient ValueState<FaceBox> lastDetected;
-    private transient ValueState<Long> framesSinceDetection;
-    private transient ValueState<Long> nearDetections;
+    private transient ValueState<FaceTrackState> state;
     private transient Counter facesFound;
     private transient Counter framesWithoutFace;
     private transient Counter undecodable;
     private transient Counter detections;
     private transient Counter framesOutOfOrder;
     private transient Counter faceErrors;
-    private transient ValueState<Long> nextFrameIndex;
-    private transient ValueState<TreeMap<Long, EarlyFrame>> earlyFrames;
     private transient Counter framesSkipped;
-
-    /** Set while handling the stream's last frame, so its state is not written back. */
-    private transient boolean streamEnded;
+    private transient Counter reselections;
 
     public TrackFaces(FacesOptions.Settings settings, int faceSize, String sourceTopic) {
         this.settings = settings;
@@ -103,28 +61,43 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         this.sourceTopic = sourceTopic;
     }
 
+    /** The keyed state's descriptor: a POJO type, never Kryo (checked by a test). */
+    static ValueStateDescriptor<FaceTrackState> stateDescriptor() {
+        return new ValueStateDescriptor<>(STATE_NAME, FaceTrackState.class);
+    }
+
+    /** The detector the settings name: an ONNX model file when given, else faces.detector. */
+    static FaceDetector detector(FacesOptions.Settings settings) {
+        if (settings.detectorModel() != null) {
+            return new OnnxFaceDetector(Path.of(settings.detectorModel()));
+        }
+        return switch (settings.detector()) {
+            case BLAZEFACE ->
+                    new BlazeFaceDetector(
+                            settings.blazeFaceRange(), settings.minScore(), BLAZEFACE_THREADS);
+            case HAAR -> new HaarFaceDetector(settings.detectSize());
+        };
+    }
+
+    /** One ONNX Runtime thread per detector: Flink runs one per task slot. */
+    private static final int BLAZEFACE_THREADS = 1;
+
     @Override
     public void open(OpenContext openContext) {
         NativeLibraries.load();
-        detector =
+        FaceDetector detector =
                 settings.detectorModel() == null
                         ? new HaarFaceDetector(settings.detectSize())
                         : new OnnxFaceDetector(Path.of(settings.detectorModel()));
-        limits = new FrameLimits(settings.maxWidth(), settings.maxHeight(), settings.maxBytes());
+        tracker =
+                new FaceTracker(
+                        detector,
+                        new FrameLimits(
+                                settings.maxWidth(), settings.maxHeight(), settings.maxBytes()),
+                        FaceTracker.Schedule.every(settings.detectEvery(), faceSize));
         codec = SingleObjectCodec.of(VideoFrame.class);
         var rc = getRuntimeContext();
-        smoother = rc.getState(new ValueStateDescriptor<>("box-smoother", BoxSmoother.class));
-        waiting =
-                rc.getState(
-                        new ValueStateDescriptor<>(
-                                "frames-awaiting-smoothing",
-                                org.apache.flink.api.common.typeinfo.TypeInformation.of(
-                                        new org.apache.flink.api.common.typeinfo.TypeHint<
-                                                TreeMap<Long, FaceFrame>>() {})));
-        lastDetected = rc.getState(new ValueStateDescriptor<>("last-detected", FaceBox.class));
-        framesSinceDetection =
-                rc.getState(new ValueStateDescriptor<>("frames-since-detection", Long.class));
-        nearDetections = rc.getState(new ValueStateDescriptor<>("near-detections", Long.class));
+        state = rc.getState(stateDescriptor());
         var group = rc.getMetricGroup().addGroup("lipsync");
         facesFound = group.counter("framesWithFace");
         framesWithoutFace = group.counter("framesWithoutFace");
@@ -133,228 +106,48 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
         framesOutOfOrder = group.counter("framesOutOfOrder");
         faceErrors = group.counter("faceErrors");
         framesSkipped = group.counter("framesSkipped");
-        nextFrameIndex = rc.getState(new ValueStateDescriptor<>("next-frame-index", Long.class));
-        earlyFrames =
-                rc.getState(
-                        new ValueStateDescriptor<>(
-                                "early-frames",
-                                org.apache.flink.api.common.typeinfo.TypeInformation.of(
-                                        new org.apache.flink.api.common.typeinfo.TypeHint<
-                                                TreeMap<Long, EarlyFrame>>() {})));
+        reselections = group.counter("faceReselections");
     }
 
     @Override
     public void processElement(VideoFrame in, Context ctx, Collector<FaceFrame> out)
             throws Exception {
-        long index = in.getFrameIndex();
-        Long expected = nextFrameIndex.value();
-        long next = expected == null ? index : expected;
-        if (index < next) {
-            // A repeat, or a frame given up on: the segment stage has closed that gap.
-            framesOutOfOrder.inc();
-            return;
+        FaceTrackState stream = state.value();
+        if (stream == null) {
+            stream = new FaceTrackState();
         }
-        TreeMap<Long, EarlyFrame> early = earlyFrames.value();
-        if (index == next && (early == null || early.isEmpty())) {
-            track(in, ctx.timestamp(), ctx, out);
-            next++;
-        } else {
-            // Smoothing needs frame order: hold frames that arrive ahead of a missing one.
-            if (early == null) {
-                early = new TreeMap<>();
-            }
-            EarlyFrame held = new EarlyFrame(codec.encode(in), ctx.timestamp(), in.getLast());
-            if (early.putIfAbsent(index, held) != null) {
-                framesOutOfOrder.inc();
-            }
-            next = drainInOrder(early, next, ctx, out);
-        }
-        if (streamEnded) {
-            streamEnded = false; // the stream's state was cleared with its last frame
-        } else {
-            nextFrameIndex.update(next);
-        }
-    }
-
-    /**
-     * Tracks the held frames that are next in order. A gap is given up on when more than {@link
-     * #REORDER_WINDOW} frames wait behind it or when the stream's last frame is among them.
-     */
-    private long drainInOrder(
-            TreeMap<Long, EarlyFrame> early, long next, Context ctx, Collector<FaceFrame> out)
-            throws Exception {
-        while (!early.isEmpty()) {
-            EarlyFrame held = early.remove(next);
-            if (held != null) {
-                track(codec.decode(held.record), held.timestamp, ctx, out);
-                next++;
-                if (streamEnded) {
-                    early.clear();
-                    break;
-                }
-                continue;
-            }
-            boolean endWaits = early.values().stream().anyMatch(e -> e.last);
-            if (early.size() <= REORDER_WINDOW && !endWaits) {
-                break;
-            }
-            framesSkipped.inc(early.firstKey() - next);
-            next = early.firstKey();
-        }
-        if (streamEnded || early.isEmpty()) {
-            earlyFrames.clear();
-        } else {
-            earlyFrames.update(early);
-        }
-        return next;
-    }
-
-    private void track(VideoFrame in, Long timestamp, Context ctx, Collector<FaceFrame> out)
-            throws Exception {
-        FaceFrame frame = toFaceFrame(in, timestamp);
-        FaceBox padded = null;
-        try {
-            Optional<FaceBox> raw = rawBox(frame, ctx);
-            if (raw.isPresent()
-                    && Wav2LipBoxes.overlapsFrame(raw.get(), frame.width, frame.height)) {
-                padded = Wav2LipBoxes.pad(raw.get(), frame.width, frame.height);
-            }
-        } catch (RuntimeException e) {
-            // A detector failure costs this frame its face, not the stream.
-            faceErrors.inc();
-            LOG.warn(
-                    "stream {} frame {}: face detection failed",
-                    frame.streamId,
-                    frame.frameIndex,
-                    e);
-        }
-
-        BoxSmoother boxes = smoother.value();
-        if (boxes == null) {
-            boxes = new BoxSmoother(Wav2LipBoxes.SMOOTHING_FRAMES);
-        }
-        TreeMap<Long, FaceFrame> pending = waiting.value();
-        if (pending == null) {
-            pending = new TreeMap<>();
-        }
-        pending.put(frame.frameIndex, frame);
-        emit(boxes.offer(frame.frameIndex, padded), pending, ctx, out);
-        if (frame.last) {
-            emit(boxes.flush(), pending, ctx, out);
-            // Anything left (should be nothing) goes on without a face rather than being lost.
-            for (FaceFrame rest : pending.values()) {
-                framesWithoutFace.inc();
-                out.collect(rest);
-            }
-            smoother.clear();
-            waiting.clear();
-            nextFrameIndex.clear();
-            earlyFrames.clear();
-            streamEnded = true;
-            lastDetected.clear();
-            framesSinceDetection.clear();
-            nearDetections.clear();
-            return;
-        }
-        smoother.update(boxes);
-        waiting.update(pending);
-    }
-
-    /**
-     * The frame's face before smoothing: the upstream detector's box, the carried box between
-     * detections, or a new detection. Only a detection decodes the image; a frame that does not
-     * decode then is rejected ({@link #decodeOrReject}) and the next frame detects instead.
-     */
-    private Optional<FaceBox> rawBox(FaceFrame frame, Context ctx) throws Exception {
-        if (frame.upstreamFace != null) {
-            var f = frame.upstreamFace;
-            return Optional.of(FaceBox.ofSize(f.getX(), f.getY(), f.getWidth(), f.getHeight()));
-        }
-        Long since = framesSinceDetection.value();
-        FaceBox carried = lastDetected.value();
-        if (since != null && since + 1 < settings.detectEvery()) {
-            framesSinceDetection.update(since + 1);
-            return Optional.ofNullable(carried);
-        }
-        BgrImage image = decodeOrReject(frame, ctx);
-        if (image == null) {
-            return Optional.empty();
-        }
-        detections.inc();
-        Long near = nearDetections.value();
-        Optional<FaceBox> found;
-        if (carried != null && near != null && near + 1 < FULL_SCAN_EVERY) {
-            found = detector.detectNear(image, carried);
-            nearDetections.update(near + 1);
-        } else {
-            found = detector.detect(image);
-            nearDetections.update(0L);
-        }
-        framesSinceDetection.update(0L);
-        if (found.isPresent()) {
-            lastDetected.update(found.get());
-        } else {
-            lastDetected.clear();
-        }
-        return found;
-    }
-
-    /**
-     * Sends the frames whose smoothed box is final, each with its face cropped. Every frame is
-     * decoded here, with a box or without, so that an undecodable one is rejected whether or not it
-     * had a face; detection frames were decoded once before, the others only here.
-     */
-    private void emit(
-            Iterable<SmoothedBox> smoothed,
-            TreeMap<Long, FaceFrame> pending,
-            Context ctx,
-            Collector<FaceFrame> out) {
-        for (SmoothedBox s : smoothed) {
-            FaceFrame frame = pending.remove(s.frameIndex());
-            if (frame == null) {
-                continue;
-            }
-            BgrImage image = frame.image == null ? null : decodeOrReject(frame, ctx);
-            if (s.box() != null && image != null) {
-                frame.box = s.box();
-                frame.crop = FaceTensors.crop(image, s.box(), faceSize);
-                frame.faceSize = faceSize;
-                facesFound.inc();
-            } else {
-                framesWithoutFace.inc();
-            }
-            out.collect(frame);
-        }
-    }
-
-    /**
-     * Decodes the frame's image; when it does not decode, sends the frame to the dead letters,
-     * drops its image (it goes on without one, keeping its place in the stream) and returns null.
-     */
-    private BgrImage decodeOrReject(FaceFrame frame, Context ctx) {
-        try {
-            return FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
-        } catch (ImageDecodeException e) {
+        FaceTracker.Result result = tracker.offer(stream, toFaceFrame(in, ctx.timestamp()));
+        for (FaceTracker.Rejection rejection : result.rejected()) {
             undecodable.inc();
-            ctx.output(
-                    DecodeRecords.REJECTED,
-                    DecodeRecords.rejection(
-                            new RawRecord(
-                                    sourceTopic,
-                                    -1,
-                                    -1,
-                                    frame.capturedAtMillis,
-                                    frame.streamId.getBytes(StandardCharsets.UTF_8),
-                                    codec.encode(toVideoFrame(frame))),
-                            "stream "
-                                    + frame.streamId
-                                    + " frame "
-                                    + frame.frameIndex
-                                    + ": "
-                                    + e.getMessage()));
-            frame.image = null;
-            return null;
+            ctx.output(DecodeRecords.REJECTED, deadLetter(rejection));
         }
+        result.frames().forEach(out::collect);
+        facesFound.inc(result.withFace());
+        framesWithoutFace.inc(result.withoutFace());
+        detections.inc(result.detections());
+        framesOutOfOrder.inc(result.outOfOrder());
+        framesSkipped.inc(result.skipped());
+        faceErrors.inc(result.detectorErrors());
+        reselections.inc(result.reselections());
+        if (result.ended()) {
+            state.clear();
+        } else {
+            state.update(stream);
+        }
+    }
+
+    /** The dead letter of a frame whose image did not decode: the record as it was sent. */
+    private io.lipstream.schema.RejectedRecord deadLetter(FaceTracker.Rejection rejection) {
+        FaceFrame frame = rejection.frame();
+        return DecodeRecords.rejection(
+                new RawRecord(
+                        sourceTopic,
+                        -1,
+                        -1,
+                        frame.capturedAtMillis,
+                        frame.streamId.getBytes(StandardCharsets.UTF_8),
+                        codec.encode(toVideoFrame(frame))),
+                rejection.reason());
     }
 
     private static FaceFrame toFaceFrame(VideoFrame in, Long timestamp) {
@@ -397,8 +190,8 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
 
     @Override
     public void close() throws Exception {
-        if (detector != null) {
-            detector.close();
+        if (tracker != null) {
+            tracker.close();
         }
     }
 }

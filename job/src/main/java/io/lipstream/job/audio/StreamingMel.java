@@ -328,4 +328,79 @@ public final class StreamingMel implements Serializable {
     private int slotOf(long column) {
         return firstSlot + (int) (column - firstStoredColumn);
     }
+
+    // Bean accessors for Flink's POJO serializer (keyed state that evolves with the class); the
+    // methods above are the API.
+
+    public double[] getSamples() {
+        return samples;
+    }
+
+    public void setSamples(double[] samples) {
+        this.samples = samples;
+    }
+
+    public long getSamplesPushed() {
+        return samplesPushed;
+    }
+
+    public void setSamplesPushed(long samplesPushed) {
+        this.samplesPushed = samplesPushed;
+    }
+
+    public float getPreviousInput() {
+        return previousInput;
+    }
+
+    public void setPreviousInput(float previousInput) {
+        this.previousInput = previousInput;
+    }
+
+    public boolean getFinished() {
+        return finished;
+    }
+
+    public void setFinished(boolean finished) {
+        this.finished = finished;
+    }
+
+    public long getCompletedColumns() {
+        return completedColumns;
+    }
+
+    public void setCompletedColumns(long completedColumns) {
+        this.completedColumns = completedColumns;
+    }
+
+    public float[] getColumns() {
+        return columns;
+    }
+
+    public void setColumns(float[] columns) {
+        this.columns = columns;
+    }
+
+    public int getFirstSlot() {
+        return firstSlot;
+    }
+
+    public void setFirstSlot(int firstSlot) {
+        this.firstSlot = firstSlot;
+    }
+
+    public long getFirstStoredColumn() {
+        return firstStoredColumn;
+    }
+
+    public void setFirstStoredColumn(long firstStoredColumn) {
+        this.firstStoredColumn = firstStoredColumn;
+    }
+
+    public long getReleaseRequest() {
+        return releaseRequest;
+    }
+
+    public void setReleaseRequest(long releaseRequest) {
+        this.releaseRequest = releaseRequest;
+    }
 }

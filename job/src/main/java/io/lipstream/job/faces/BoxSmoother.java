@@ -19,8 +19,9 @@ import java.util.List;
  * deliberate difference: for streams shorter than {@code T} Wav2Lip's negative slice start wraps
  * around (a Python quirk); here the window is simply all the frames.
  *
- * <p>Frame indices must increase; the window counts offered frames, not index values. Plain fields
- * and a no-arg constructor so that Flink's Kryo serializer can keep it in state. Not thread-safe.
+ * <p>Frame indices must increase; the window counts offered frames, not index values. A Flink POJO
+ * (no-arg constructor, bean accessors) so that keyed state holding it is written by Flink's POJO
+ * serializer, which evolves with the class, not by Kryo. Not thread-safe.
  */
 public final class BoxSmoother implements Serializable {
 
@@ -165,5 +166,79 @@ public final class BoxSmoother implements Serializable {
 
     private int slot(int position) {
         return (start + position) % window;
+    }
+
+    // Bean accessors for Flink's POJO serializer (keyed state); callers use offer and flush.
+
+    public int getWindow() {
+        return window;
+    }
+
+    public void setWindow(int window) {
+        this.window = window;
+    }
+
+    public long[] getFrameIndices() {
+        return frameIndices;
+    }
+
+    public void setFrameIndices(long[] frameIndices) {
+        this.frameIndices = frameIndices;
+    }
+
+    public int[] getBoxes() {
+        return boxes;
+    }
+
+    public void setBoxes(int[] boxes) {
+        this.boxes = boxes;
+    }
+
+    public boolean[] getPresent() {
+        return present;
+    }
+
+    public void setPresent(boolean[] present) {
+        this.present = present;
+    }
+
+    public int getStart() {
+        return start;
+    }
+
+    public void setStart(int start) {
+        this.start = start;
+    }
+
+    public int getCount() {
+        return count;
+    }
+
+    public void setCount(int count) {
+        this.count = count;
+    }
+
+    public int getPending() {
+        return pending;
+    }
+
+    public void setPending(int pending) {
+        this.pending = pending;
+    }
+
+    public long getLastFrameIndex() {
+        return lastFrameIndex;
+    }
+
+    public void setLastFrameIndex(long lastFrameIndex) {
+        this.lastFrameIndex = lastFrameIndex;
+    }
+
+    public boolean getStarted() {
+        return started;
+    }
+
+    public void setStarted(boolean started) {
+        this.started = started;
     }
 }

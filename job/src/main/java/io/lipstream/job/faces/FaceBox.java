@@ -30,6 +30,29 @@ public record FaceBox(int x1, int y1, int x2, int y2) implements Serializable {
         return y2 - y1;
     }
 
+    public long area() {
+        return (long) width() * height();
+    }
+
+    /** Intersection over union with another box, in [0, 1]. */
+    public double iou(FaceBox o) {
+        long w = Math.min(x2, o.x2) - Math.max(x1, o.x1);
+        long h = Math.min(y2, o.y2) - Math.max(y1, o.y1);
+        if (w <= 0 || h <= 0) {
+            return 0;
+        }
+        double inter = (double) w * h;
+        return inter / (area() + o.area() - inter);
+    }
+
+    public double centerX() {
+        return (x1 + x2) / 2.0;
+    }
+
+    public double centerY() {
+        return (y1 + y2) / 2.0;
+    }
+
     /** Whether the box lies wholly inside a frame of this size. */
     public boolean isInside(int frameWidth, int frameHeight) {
         return x1 >= 0 && y1 >= 0 && x2 <= frameWidth && y2 <= frameHeight;

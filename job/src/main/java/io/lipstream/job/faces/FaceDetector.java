@@ -1,5 +1,6 @@
 package io.lipstream.job.faces;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -10,6 +11,14 @@ public interface FaceDetector extends AutoCloseable {
 
     /** Largest face, unpadded, in frame pixels; empty if none. */
     Optional<FaceBox> detect(BgrImage frame);
+
+    /**
+     * Every face, unpadded, in frame pixels; by default the one {@link #detect} finds. Detectors
+     * that see several faces return them all, so that the tracker can keep the chosen one.
+     */
+    default List<FaceBox> detectAll(BgrImage frame) {
+        return detect(frame).map(List::of).orElse(List.of());
+    }
 
     /**
      * The face in a frame whose previous detection was {@code previous}: detectors that can look

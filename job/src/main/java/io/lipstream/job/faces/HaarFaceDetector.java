@@ -13,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -24,7 +26,8 @@ import org.bytedeco.opencv.opencv_objdetect.CascadeClassifier;
 /**
  * Frontal-face detection with OpenCV's Viola-Jones cascade {@value #CASCADE_FILE} (shipped inside
  * the opencv jar), run on an equalised grey copy of the frame scaled down so that its longer side
- * is {@code downscaleTo} pixels. Returns the largest face found, in frame pixels.
+ * is {@code downscaleTo} pixels. Finds every face ({@link #detectAll}) or the largest ({@link
+ * #detect}), in frame pixels.
  *
  * <p>Fast on CPU and dependency-free, but less accurate than a CNN detector ({@link
  * OnnxFaceDetector}): frontal faces only, and its boxes are squares from the brows to just below
@@ -129,7 +132,21 @@ public final class HaarFaceDetector implements FaceDetector {
         double scale = Math.min(1.0, downscaleTo / Math.max(frame.width(), frame.height()));
         int longer = (int) Math.round(Math.max(frame.width(), frame.height()) * scale);
         int minFace = Math.max(CASCADE_WINDOW, (int) (minFaceFraction * longer));
+        return largest(scan(grey, 0, 0, scale, minFace, 0, frame));
+    }
+
+    /** Every face the cascade finds over the whole frame, in frame pixels. */
+    @Override
+    public List<FaceBox> detectAll(BgrImage frame) {
+        greyOf(frame);
+        double scale = Math.min(1.0, downscaleTo / Math.max(frame.width(), frame.height()));
+        int longer = (int) Math.round(Math.max(frame.width(), frame.height()) * scale);
+        int minFace = Math.max(CASCADE_WINDOW, (int) (minFaceFraction * longer));
         return scan(grey, 0, 0, scale, minFace, 0, frame);
+    }
+
+    private static Optional<FaceBox> largest(List<FaceBox> faces) {
+        return faces.stream().max(java.util.Comparator.comparingLong(FaceBox::area));
     }
 
     /**
@@ -157,7 +174,7 @@ public final class HaarFaceDetector implements FaceDetector {
         Optional<FaceBox> found;
         try (Rect roi = new Rect(x1, y1, x2 - x1, y2 - y1);
                 Mat region = grey.apply(roi)) {
-            found = scan(region, x1, y1, scale, minFace, maxFace, frame);
+            found = largest(scan(region, x1, y1, scale, minFace, maxFace, frame));
         }
         return found.isPresent() ? found : detect(frame);
     }
@@ -170,11 +187,11 @@ public final class HaarFaceDetector implements FaceDetector {
     }
 
     /**
-     * The largest face in {@code region} (whose top-left corner is at {@code offsetX, offsetY} of
-     * the frame) scanned at {@code scale}, with face widths in scanned pixels between {@code
-     * minFace} and {@code maxFace} (0: no upper bound); in frame pixels.
+     * The faces in {@code region} (whose top-left corner is at {@code offsetX, offsetY} of the
+     * frame) scanned at {@code scale}, with face widths in scanned pixels between {@code minFace}
+     * and {@code maxFace} (0: no upper bound); in frame pixels.
      */
-    private Optional<FaceBox> scan(
+    private List<FaceBox> scan(
             Mat region,
             int offsetX,
             int offsetY,
@@ -195,33 +212,31 @@ public final class HaarFaceDetector implements FaceDetector {
             scanned = small;
         }
         equalizeHist(scanned, scanned);
-        int[] best = null;
+        double backX = region.cols() / (double) scanned.cols();
+        double backY = region.rows() / (double) scanned.rows();
+        List<FaceBox> found = new ArrayList<>();
         try (RectVector faces = new RectVector();
                 Size minSize = new Size(minFace, minFace);
                 Size maxSize = new Size(maxFace, maxFace)) {
             classifier.detectMultiScale(
                     scanned, faces, SCALE_STEP, MIN_NEIGHBOURS, 0, minSize, maxSize);
-            long bestArea = -1;
             for (long i = 0; i < faces.size(); i++) {
                 try (Rect r = faces.get(i)) {
-                    long area = (long) r.width() * r.height();
-                    if (area > bestArea) {
-                        bestArea = area;
-                        best = new int[] {r.x(), r.y(), r.x() + r.width(), r.y() + r.height()};
-                    }
+                    int x1 = clamp(offsetX + (int) Math.round(r.x() * backX), frame.width() - 1);
+                    int y1 = clamp(offsetY + (int) Math.round(r.y() * backY), frame.height() - 1);
+                    int x2 =
+                            clamp(
+                                    offsetX + (int) Math.round((r.x() + r.width()) * backX),
+                                    frame.width());
+                    int y2 =
+                            clamp(
+                                    offsetY + (int) Math.round((r.y() + r.height()) * backY),
+                                    frame.height());
+                    found.add(new FaceBox(x1, y1, Math.max(x2, x1 + 1), Math.max(y2, y1 + 1)));
                 }
             }
         }
-        if (best == null) {
-            return Optional.empty();
-        }
-        double backX = region.cols() / (double) scanned.cols();
-        double backY = region.rows() / (double) scanned.rows();
-        int x1 = clamp(offsetX + (int) Math.round(best[0] * backX), frame.width() - 1);
-        int y1 = clamp(offsetY + (int) Math.round(best[1] * backY), frame.height() - 1);
-        int x2 = clamp(offsetX + (int) Math.round(best[2] * backX), frame.width());
-        int y2 = clamp(offsetY + (int) Math.round(best[3] * backY), frame.height());
-        return Optional.of(new FaceBox(x1, y1, Math.max(x2, x1 + 1), Math.max(y2, y1 + 1)));
+        return found;
     }
 
     @Override

@@ -1,6 +1,9 @@
 package io.lipstream.job.options;
 
+import io.lipstream.job.faces.BlazeFaceDetector;
 import io.lipstream.job.faces.Blend;
+import io.lipstream.job.faces.DetectorKind;
+import io.lipstream.job.faces.FaceSelect;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
@@ -20,14 +23,58 @@ public final class FacesOptions {
                     .intType()
                     .defaultValue(320)
                     .withDescription(
-                            "Longer side, in pixels, of the grey copy the detector runs on.");
+                            "Longer side, in pixels, of the grey copy the Haar detector runs on.");
+
+    public static final ConfigOption<DetectorKind> DETECTOR =
+            ConfigOptions.key("faces.detector")
+                    .enumType(DetectorKind.class)
+                    .defaultValue(DetectorKind.BLAZEFACE)
+                    .withDescription(
+                            "BLAZEFACE: MediaPipe BlazeFace on ONNX Runtime (CPU), boxes mapped to"
+                                    + " the extent Wav2Lip's S3FD boxes have; HAAR: OpenCV's Haar"
+                                    + " cascade (frontal faces, brows to below the mouth).");
+
+    public static final ConfigOption<BlazeFaceDetector.Range> BLAZEFACE_RANGE =
+            ConfigOptions.key("faces.blazeface-range")
+                    .enumType(BlazeFaceDetector.Range.class)
+                    .defaultValue(BlazeFaceDetector.Range.FULL)
+                    .withDescription(
+                            "FULL: the 256x256 model, faces down to about a tenth of the frame"
+                                    + " (see docs/faces.md); SHORT: the 128x128 model, a quarter"
+                                    + " of the CPU, for faces filling a good part of the frame.");
+
+    public static final ConfigOption<Float> MIN_SCORE =
+            ConfigOptions.key("faces.min-score")
+                    .floatType()
+                    .defaultValue(BlazeFaceDetector.DEFAULT_MIN_SCORE)
+                    .withDescription("BlazeFace detections scoring lower are not faces.");
 
     public static final ConfigOption<String> DETECTOR_MODEL =
             ConfigOptions.key("faces.detector-model")
                     .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "An ONNX face detector to use instead of OpenCV's Haar cascade.");
+                            "An ONNX face detector (boxes and scores) to use instead of"
+                                    + " faces.detector.");
+
+    public static final ConfigOption<FaceSelect> SELECT =
+            ConfigOptions.key("faces.select")
+                    .enumType(FaceSelect.class)
+                    .defaultValue(FaceSelect.LARGEST)
+                    .withDescription(
+                            "With several faces, which one is dubbed: LARGEST, CENTER (nearest the"
+                                    + " frame's centre) or UPSTREAM (nearest the producer's last"
+                                    + " box). The chosen face is then tracked; other faces pass"
+                                    + " through untouched.");
+
+    public static final ConfigOption<Integer> RESELECT_AFTER =
+            ConfigOptions.key("faces.reselect-after")
+                    .intType()
+                    .defaultValue(25)
+                    .withDescription(
+                            "Frames the chosen face may be lost (frames pass through meanwhile)"
+                                    + " before a face is chosen again (counted as"
+                                    + " faceReselections).");
 
     public static final ConfigOption<Blend> BLEND =
             ConfigOptions.key("faces.blend")
@@ -65,8 +112,38 @@ public final class FacesOptions {
             Blend blend,
             int maxWidth,
             int maxHeight,
-            int maxBytes)
+            int maxBytes,
+            DetectorKind detector,
+            BlazeFaceDetector.Range blazeFaceRange,
+            float minScore,
+            FaceSelect select,
+            int reselectAfter)
             implements java.io.Serializable {
+
+        /** The detection and frame settings, with every other one at its default. */
+        public Settings(
+                int detectEvery,
+                int detectSize,
+                String detectorModel,
+                Blend blend,
+                int maxWidth,
+                int maxHeight,
+                int maxBytes) {
+            this(
+                    detectEvery,
+                    detectSize,
+                    detectorModel,
+                    blend,
+                    maxWidth,
+                    maxHeight,
+                    maxBytes,
+                    DETECTOR.defaultValue(),
+                    BLAZEFACE_RANGE.defaultValue(),
+                    MIN_SCORE.defaultValue(),
+                    SELECT.defaultValue(),
+                    RESELECT_AFTER.defaultValue());
+        }
+
         public static Settings from(ReadableConfig config) {
             return new Settings(
                     config.get(DETECT_EVERY),
@@ -75,7 +152,29 @@ public final class FacesOptions {
                     config.get(BLEND),
                     config.get(MAX_WIDTH),
                     config.get(MAX_HEIGHT),
-                    config.get(MAX_BYTES));
+                    config.get(MAX_BYTES),
+                    config.get(DETECTOR),
+                    config.get(BLAZEFACE_RANGE),
+                    config.get(MIN_SCORE),
+                    config.get(SELECT),
+                    config.get(RESELECT_AFTER));
+        }
+
+        /** A copy with another detector and face choice. */
+        public Settings with(DetectorKind detector, FaceSelect select) {
+            return new Settings(
+                    detectEvery,
+                    detectSize,
+                    detectorModel,
+                    blend,
+                    maxWidth,
+                    maxHeight,
+                    maxBytes,
+                    detector,
+                    blazeFaceRange,
+                    minScore,
+                    select,
+                    reselectAfter);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.lipstream.job.stream.SyncedFace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -35,7 +36,7 @@ public final class SegmentAssembler {
     /** A measured rate is kept in thousandths of a frame per second. */
     static final int MEASURED_RATE_DEN = 1000;
 
-    private TreeMap<Long, SyncedFace> frames = new TreeMap<>();
+    private Map<Long, SyncedFace> frames = new TreeMap<>();
     private long nextFrameIndex;
     private long nextSegmentIndex;
     private long lastFrameIndex = -1;
@@ -77,7 +78,7 @@ public final class SegmentAssembler {
             fpsNum = face.frame.fpsNum;
             fpsDen = face.frame.fpsDen;
         }
-        frames.put(index, face);
+        frames().put(index, face);
         if (face.frame.last) {
             lastFrameIndex = index;
         }
@@ -123,12 +124,12 @@ public final class SegmentAssembler {
                 end = Math.min(end, lastFrameIndex + 1);
             }
             boolean framesComplete =
-                    frames.subMap(nextFrameIndex, end).size() == end - nextFrameIndex;
+                    frames().subMap(nextFrameIndex, end).size() == end - nextFrameIndex;
             boolean audioComplete =
                     audioEnded
                             || audioStart + audioLength
                                     >= sampleAt(end) + AacTrackEncoder.CONTEXT_AFTER;
-            boolean overdue = lastFrameIndex >= 0 || frames.ceilingKey(end) != null;
+            boolean overdue = lastFrameIndex >= 0 || frames().ceilingKey(end) != null;
             if (!(framesComplete && audioComplete)) {
                 if (!overdue) {
                     overdueSince = -1;
@@ -153,13 +154,13 @@ public final class SegmentAssembler {
      * constant rate (frames are paired with their audio by their own times upstream).
      */
     private void measureRate() {
-        if (frames.isEmpty() || (frames.size() < RATE_ESTIMATE_FRAMES && lastFrameIndex < 0)) {
+        if (frames().isEmpty() || (frames().size() < RATE_ESTIMATE_FRAMES && lastFrameIndex < 0)) {
             return;
         }
-        long frameSpan = frames.lastKey() - frames.firstKey();
+        long frameSpan = frames().lastKey() - frames().firstKey();
         long micros =
-                frames.lastEntry().getValue().frame.ptsMicros
-                        - frames.firstEntry().getValue().frame.ptsMicros;
+                frames().lastEntry().getValue().frame.ptsMicros
+                        - frames().firstEntry().getValue().frame.ptsMicros;
         long measured =
                 frameSpan > 0 && micros > 0
                         ? Math.round(frameSpan * 1e6 * MEASURED_RATE_DEN / micros)
@@ -193,7 +194,7 @@ public final class SegmentAssembler {
 
     /** Frames held, for bounded-state checks. */
     public int bufferedFrames() {
-        return frames.size();
+        return frames().size();
     }
 
     private ReadySegment cut(long end) {
@@ -201,7 +202,7 @@ public final class SegmentAssembler {
         List<SyncedFace> segmentFrames = new ArrayList<>();
         int missing = 0;
         for (long i = first; i < end; i++) {
-            SyncedFace face = frames.remove(i);
+            SyncedFace face = frames().remove(i);
             if (face == null) {
                 missing++;
             }
@@ -254,5 +255,104 @@ public final class SegmentAssembler {
     /** The 16 kHz sample at which frame {@code index} starts. */
     long sampleAt(long index) {
         return index * Wav2LipAudio.SAMPLE_RATE * fpsDen / fpsNum;
+    }
+
+    /** The frames in key order (Flink's POJO serializer restores a map as a hash map). */
+    private TreeMap<Long, SyncedFace> frames() {
+        if (!(frames instanceof TreeMap)) {
+            frames = new TreeMap<>(frames);
+        }
+        return (TreeMap<Long, SyncedFace>) frames;
+    }
+
+    // Bean accessors for Flink's POJO serializer (keyed state that evolves with the class); the
+    // methods above are the API.
+
+    public Map<Long, SyncedFace> getFrames() {
+        return frames;
+    }
+
+    public void setFrames(Map<Long, SyncedFace> frames) {
+        this.frames = frames;
+    }
+
+    public long getNextFrameIndex() {
+        return nextFrameIndex;
+    }
+
+    public void setNextFrameIndex(long nextFrameIndex) {
+        this.nextFrameIndex = nextFrameIndex;
+    }
+
+    public long getNextSegmentIndex() {
+        return nextSegmentIndex;
+    }
+
+    public void setNextSegmentIndex(long nextSegmentIndex) {
+        this.nextSegmentIndex = nextSegmentIndex;
+    }
+
+    public long getLastFrameIndex() {
+        return lastFrameIndex;
+    }
+
+    public void setLastFrameIndex(long lastFrameIndex) {
+        this.lastFrameIndex = lastFrameIndex;
+    }
+
+    public int getFpsNum() {
+        return fpsNum;
+    }
+
+    public void setFpsNum(int fpsNum) {
+        this.fpsNum = fpsNum;
+    }
+
+    public int getFpsDen() {
+        return fpsDen;
+    }
+
+    public void setFpsDen(int fpsDen) {
+        this.fpsDen = fpsDen;
+    }
+
+    public long getAudioStart() {
+        return audioStart;
+    }
+
+    public void setAudioStart(long audioStart) {
+        this.audioStart = audioStart;
+    }
+
+    public float[] getAudio() {
+        return audio;
+    }
+
+    public void setAudio(float[] audio) {
+        this.audio = audio;
+    }
+
+    public int getAudioLength() {
+        return audioLength;
+    }
+
+    public void setAudioLength(int audioLength) {
+        this.audioLength = audioLength;
+    }
+
+    public boolean getAudioEnded() {
+        return audioEnded;
+    }
+
+    public void setAudioEnded(boolean audioEnded) {
+        this.audioEnded = audioEnded;
+    }
+
+    public long getOverdueSince() {
+        return overdueSince;
+    }
+
+    public void setOverdueSince(long overdueSince) {
+        this.overdueSince = overdueSince;
     }
 }

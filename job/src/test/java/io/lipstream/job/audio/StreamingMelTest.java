@@ -18,7 +18,7 @@ import java.util.Random;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
+import org.apache.flink.api.java.typeutils.runtime.PojoSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
@@ -179,10 +179,10 @@ class StreamingMelTest {
     }
 
     @Test
-    void shouldContinueIdenticallyAfterAKryoRoundTripAsFlinkKeyedState() throws IOException {
+    void shouldContinueIdenticallyAfterAPojoRoundTripAsFlinkKeyedState() throws IOException {
         TypeSerializer<StreamingMel> serializer =
                 TypeInformation.of(StreamingMel.class).createSerializer(new SerializerConfigImpl());
-        assertInstanceOf(KryoSerializer.class, serializer);
+        assertInstanceOf(PojoSerializer.class, serializer);
         float[] wav = MelGolden.input("speech");
         StreamingMel original = new StreamingMel();
         int split = 50_001;
@@ -201,7 +201,8 @@ class StreamingMelTest {
         restored.push(wav, split, wav.length - split);
         restored.finish();
 
-        // a ring of 1024 doubles (8 KiB) plus 32 columns of 80 floats (10 KiB), and Kryo's framing
+        // a ring of 1024 doubles (8 KiB) plus 32 columns of 80 floats (10 KiB), and the POJO
+        // framing
         assertTrue(out.length() < 20 * 1024, "serialised state " + out.length() + " bytes");
         assertEquals(original.completedColumns(), restored.completedColumns());
         float[] a = new float[NUM_MELS];

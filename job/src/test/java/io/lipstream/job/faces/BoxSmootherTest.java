@@ -216,7 +216,7 @@ class BoxSmootherTest {
         }
     }
 
-    /** Flink keeps the smoother in keyed state with its Kryo fallback serializer. */
+    /** Flink keeps the smoother in keyed state with its POJO serializer. */
     @Test
     void shouldResumeFromFlinkSerializedStateMidStream() throws Exception {
         int[][] boxes = randomBoxes(new Random(11), 30);
