@@ -63,7 +63,7 @@ public final class IngestCommand implements Callable<Integer> {
                     "ingest needs --bootstrap-servers HOST:PORT of the Kafka to send to");
         }
         KafkaSettings settings = KafkaSettings.from(stack.configuration());
-        Topics.ensure(settings, 1, (short) 1);
+        Topics.ensure(settings, 1);
         try (MediaIngest ingest = new MediaIngest(settings)) {
             long frames =
                     ingest.ingest(
