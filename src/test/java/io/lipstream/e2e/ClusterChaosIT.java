@@ -235,7 +235,7 @@ class ClusterChaosIT {
     /**
      * Sends with {@code kcat} (librdkafka, no Java) what a careless or hostile producer might under
      * a live stream's key: garbage, a record with another contract's fingerprint, a truncated one
-     * (a valid header without its body) and a tombstone (null value).
+     * (a valid header and a few bytes of body) and a tombstone (null value).
      *
      * @return the number of records sent
      */
@@ -246,17 +246,28 @@ class ClusterChaosIT {
                 List.of(
                         Files.write(dir.resolve("garbage"), "garbage".getBytes(StandardCharsets.UTF_8)),
                         Files.write(dir.resolve("wrong-fingerprint"), header(AudioChunk.getClassSchema(), 4)),
-                        Files.write(dir.resolve("truncated"), header(VideoFrame.getClassSchema(), 3)),
-                        Files.write(dir.resolve("tombstone"), new byte[0]));
+                        Files.write(dir.resolve("truncated"), header(VideoFrame.getClassSchema(), 3)));
+        // One message per file (binary safe).
         List<String> command =
-                new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", topic, "-k", key, "-Z"));
-        // One message per file; -Z sends the empty file as a NULL value: a tombstone.
+                new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", topic, "-k", key));
         records.forEach(f -> command.add(f.toString()));
+        kcat(command, null);
+        // A tombstone: kcat skips an empty file, so the line "key:" on stdin, with -Z sending the
+        // empty value as NULL.
+        kcat(List.of("kcat", "-P", "-b", bootstrap, "-t", topic, "-K:", "-Z"), key + ":\n");
+        return records.size() + 1;
+    }
+
+    private static void kcat(List<String> command, String stdin) throws Exception {
         Process kcat = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try (var in = kcat.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
         String output = new String(kcat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(kcat.waitFor(60, TimeUnit.SECONDS), "kcat finished");
         assertEquals(0, kcat.exitValue(), "kcat: " + output);
-        return records.size();
     }
 
     /** Avro's single-object header for {@code schema} (C3 01, fingerprint) and junk bytes. */
