@@ -5,6 +5,8 @@
 # frames in and out; OUT/summary.txt has the A/V offset per minute (every tenth segment, ffprobe).
 #
 # Usage: deploy/local/soak.sh STREAMS MINUTES [OUT]   (default OUT: target/soak-<date>)
+# LIPSTREAM_SOAK_VIDEO streams another 25 fps clip instead of the bundled one (e.g. a smaller one:
+#   ffmpeg -i <bundled clip> -vf scale=320:180 -c:a aac small.mp4).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DIR="${LIPSTREAM_CLUSTER_DIR:-$ROOT/target/local-cluster}"
@@ -26,4 +28,4 @@ exec java -Xms1g -Xmx1g -XX:-TieredCompilation \
   -cp "$ROOT/src/target/lipstream-app-0.1.0-SNAPSHOT.jar:$(cat "$ROOT/src/target/classpath.txt")" \
   io.lipstream.tools.bench.ClusterSoak "127.0.0.1:$((BASE + 81))" \
   "127.0.0.1:$((BASE + 101)),127.0.0.1:$((BASE + 102)),127.0.0.1:$((BASE + 103))" \
-  "$DIR" "$STREAMS" "$MINUTES" "$OUT"
+  "$DIR" "$STREAMS" "$MINUTES" "$OUT" ${LIPSTREAM_SOAK_VIDEO:+"$LIPSTREAM_SOAK_VIDEO"}

@@ -45,7 +45,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  * ingested and committed. It measures the A/V offset (audio start minus video start, by Debian's
  * {@code ffprobe}) of every tenth committed segment, and prints the first against the last minute.
  *
- * <p>Arguments: REST host:port, bootstrap servers, cluster folder, streams, minutes, output folder.
+ * <p>Arguments: REST host:port, bootstrap servers, cluster folder, streams, minutes, output folder,
+ * and optionally the video to stream (default the bundled clip; any 25 fps clip with audio).
  */
 public final class ClusterSoak {
     private static final Duration SAMPLE = Duration.ofSeconds(30);
@@ -66,14 +67,17 @@ public final class ClusterSoak {
 
     private final String rest;
     private final Path cluster;
-    private final AtomicLong framesIn = new AtomicLong();
+    private final List<MediaIngest> ingests = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicLong framesOut = new AtomicLong();
     private final Map<Long, List<Double>> offsetsByMinute = new TreeMap<>();
     private long started;
 
-    private ClusterSoak(String rest, Path cluster) {
+    private final Path video;
+
+    private ClusterSoak(String rest, Path cluster, Path video) {
         this.rest = rest;
         this.cluster = cluster;
+        this.video = video;
     }
 
     public static void main(String[] args) throws Exception {
@@ -117,18 +121,15 @@ public final class ClusterSoak {
                         pool.submit(
                                 () -> {
                                     try (MediaIngest in = new MediaIngest(settings)) {
-                                        long sent =
-                                                in.ingest(
-                                                        new MediaIngest.Request(
-                                                                stream,
-                                                                Samples.TALKING_ASTRONAUT_MP4
-                                                                        .path(),
-                                                                null,
-                                                                true,
-                                                                loops,
-                                                                false));
-                                        framesIn.addAndGet(sent);
-                                        return sent;
+                                        ingests.add(in);
+                                        return in.ingest(
+                                                new MediaIngest.Request(
+                                                        stream,
+                                                        Samples.TALKING_ASTRONAUT_MP4.path(),
+                                                        null,
+                                                        true,
+                                                        loops,
+                                                        false));
                                     }
                                 }));
             }
@@ -169,7 +170,7 @@ public final class ClusterSoak {
                                 "%.0f,%s,%d,%d,%d,%d",
                                 elapsedSeconds(),
                                 phase,
-                                framesIn.get(),
+                                framesIn(),
                                 framesOut.get(),
                                 latest.path("state_size").asLong(-1),
                                 latest.path("id").asLong(-1)));
@@ -275,7 +276,7 @@ public final class ClusterSoak {
 
     private void summary(Path out) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add(String.format("frames in %d, frames out %d", framesIn.get(), framesOut.get()));
+        lines.add(String.format("frames in %d, frames out %d", framesIn(), framesOut.get()));
         synchronized (offsetsByMinute) {
             offsetsByMinute.forEach(
                     (minute, offsets) ->
@@ -295,6 +296,10 @@ public final class ClusterSoak {
         }
         Files.write(out.resolve("summary.txt"), lines);
         lines.forEach(l -> System.out.println("soak: " + l));
+    }
+
+    private long framesIn() {
+        return ingests.stream().mapToLong(MediaIngest::framesSent).sum();
     }
 
     private double elapsedSeconds() {
