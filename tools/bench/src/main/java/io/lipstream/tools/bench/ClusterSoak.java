@@ -81,12 +81,14 @@ public final class ClusterSoak {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
+        if (args.length != 6 && args.length != 7) {
             System.err.println(
-                    "usage: ClusterSoak REST_HOST:PORT BOOTSTRAP CLUSTER_DIR STREAMS MINUTES OUT_DIR");
+                    "usage: ClusterSoak REST_HOST:PORT BOOTSTRAP CLUSTER_DIR STREAMS MINUTES OUT_DIR"
+                            + " [VIDEO]");
             System.exit(2);
         }
-        new ClusterSoak(args[0], Path.of(args[2]))
+        Path video = args.length == 7 ? Path.of(args[6]) : Samples.TALKING_ASTRONAUT_MP4.path();
+        new ClusterSoak(args[0], Path.of(args[2]), video)
                 .run(
                         args[1],
                         Integer.parseInt(args[3]),
