@@ -141,8 +141,9 @@ taskmanager.bind-host: $HOST
 taskmanager.rpc.port: $TM_RPC_PORTS
 taskmanager.numberOfTaskSlots: $TM_SLOTS
 parallelism.default: 2
-# Spread a job's subtasks over all TaskManagers instead of filling one first.
-cluster.evenly-spread-out-slots: true
+# Spread a job's slots over all TaskManagers instead of filling one first (Flink 2 ignores the
+# older cluster.evenly-spread-out-slots: the soak found both subtasks on one TaskManager with it).
+taskmanager.load-balance.mode: SLOTS
 # Without the distribution's scripts nothing derives these: a TaskManager needs its CPU cores and
 # every memory component set (ARCHITECTURE.md pitfalls).
 taskmanager.cpu.cores: 2

@@ -74,6 +74,9 @@ public final class ClusterSoak {
 
     private final Path video;
 
+    /** Stream ids of this run only: the segment topic also holds earlier runs' streams. */
+    private final String prefix = "soak-" + System.currentTimeMillis() / 1000 + "-";
+
     private ClusterSoak(String rest, Path cluster, Path video) {
         this.rest = rest;
         this.cluster = cluster;
@@ -118,7 +121,7 @@ public final class ClusterSoak {
                     job, streams, loops, loops * CLIP_SECONDS / 60);
             List<Future<Long>> ingest = new ArrayList<>();
             for (int i = 0; i < streams; i++) {
-                String stream = "soak-" + i;
+                String stream = prefix + i;
                 ingest.add(
                         pool.submit(
                                 () -> {
@@ -214,7 +217,7 @@ public final class ClusterSoak {
             while (!Thread.currentThread().isInterrupted()) {
                 for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(500))) {
                     EncodedSegment s = codec.decode(r.value());
-                    if (!s.getStreamId().startsWith("soak-")) {
+                    if (!s.getStreamId().startsWith(prefix)) {
                         continue;
                     }
                     framesOut.addAndGet(s.getFrameCount());
