@@ -118,9 +118,8 @@ public final class DemoCommand implements Callable<Integer> {
             err.println(seconds > 0 ? "Running for " + seconds + " s." : "Running until Ctrl-C.");
             while (!awaitStop(stop)) {
                 if (run.jobEnded()) {
-                    throw new IllegalStateException(
-                            "the job ended: "
-                                    + run.job().getJobExecutionResult().handle((r, e) -> e).get());
+                    // Failed, cancelled, or restarted past its strategy: say why in one line.
+                    throw new UserError(run.endedLine());
                 }
                 if (seconds > 0 && --seconds == 0) {
                     break;

@@ -175,11 +175,15 @@ public final class DubCommand implements Callable<Integer> {
                 throw new UserError("ingest failed: " + ingestFailure.get().getMessage());
             }
             if (segments.isEmpty() || !segments.get(segments.size() - 1).getLast()) {
-                Throwable cause = run.failure().orElse(null);
-                LOG.error("the job ended before the stream was complete", cause);
+                // A failed job (or one restarted past its strategy) ends the dub at once, with
+                // its root cause in one line; the full trace goes to the log.
+                LOG.error(
+                        "the job ended before the stream was complete", run.failure().orElse(null));
                 throw new UserError(
-                        "the job ended before the stream was complete: "
-                                + (cause == null ? "cancelled" : cause.toString()));
+                        "the stream is incomplete ("
+                                + framesEncoded.get()
+                                + " frames encoded): "
+                                + run.endedLine());
             }
             return segments;
         }

@@ -80,7 +80,7 @@ public final class IngestCommand implements Callable<Integer> {
                     "ingest needs --bootstrap-servers HOST:PORT of the Kafka to send to");
         }
         KafkaSettings settings = KafkaSettings.from(kafka.configuration());
-        Topics.ensure(settings, 1, (short) 1);
+        Topics.ensure(settings, 1);
         LiveSource videoSource = LiveSources.parse(video);
         LiveSource audioSource = audio == null ? null : LiveSources.parse(audio);
         if (videoSource.live()) {

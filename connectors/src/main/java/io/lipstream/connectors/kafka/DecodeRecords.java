@@ -16,7 +16,9 @@ import org.apache.flink.util.OutputTag;
  * Decodes raw Kafka records into their Avro contract type. A record that does not decode, or that
  * decodes but breaks the contract (per {@link RecordValidator}), goes to {@link #REJECTED} with its
  * coordinates, the reason and its original bytes; the stream goes on. Counted in {@code
- * lipsync.recordsRejected}.
+ * lipsync.recordsRejected}. A record without a value (a Kafka tombstone, or an empty value) is
+ * rejected the same way and also counted in {@code lipsync.recordsTombstone}: input topics carry
+ * media, never deletions, so a tombstone is a producer's mistake worth seeing.
  *
  * @param <T> the contract type of the topic
  */
@@ -31,6 +33,7 @@ public final class DecodeRecords<T extends SpecificRecord> extends ProcessFuncti
     private final RecordValidator<T> validator;
     private transient Counter rejected;
     private transient Counter decoded;
+    private transient Counter tombstones;
 
     public DecodeRecords(SingleObjectCodec<T> codec, RecordValidator<T> validator) {
         this.codec = codec;
@@ -42,10 +45,20 @@ public final class DecodeRecords<T extends SpecificRecord> extends ProcessFuncti
         var group = getRuntimeContext().getMetricGroup().addGroup("lipsync");
         rejected = group.counter("recordsRejected");
         decoded = group.counter("recordsDecoded");
+        tombstones = group.counter("recordsTombstone");
     }
 
     @Override
     public void processElement(RawRecord raw, Context ctx, Collector<T> out) {
+        if (raw.value == null || raw.value.length == 0) {
+            tombstones.inc();
+            reject(
+                    raw,
+                    "expected a single-object encoded record, found "
+                            + (raw.value == null ? "a tombstone (null value)" : "an empty value"),
+                    ctx);
+            return;
+        }
         T record;
         try {
             record = codec.decode(raw.value);

@@ -3,6 +3,7 @@ package io.lipstream.connectors.kafka;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -17,10 +18,21 @@ public final class Topics {
     private Topics() {}
 
     /**
-     * Creates the missing topics with {@code partitions} partitions each (replication 1 or as
-     * given).
+     * Creates the missing topics with {@code partitions} partitions each and the brokers' default
+     * replication factor ({@code default.replication.factor}: 1 on the embedded broker, 3 on the
+     * local cluster).
      */
+    public static void ensure(KafkaSettings settings, int partitions) {
+        ensure(settings, partitions, Optional.empty());
+    }
+
+    /** Creates the missing topics with {@code partitions} partitions each, replicated as given. */
     public static void ensure(KafkaSettings settings, int partitions, short replication) {
+        ensure(settings, partitions, Optional.of(replication));
+    }
+
+    private static void ensure(
+            KafkaSettings settings, int partitions, Optional<Short> replication) {
         Properties props = settings.clientProperties(new Properties());
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get();
@@ -33,7 +45,7 @@ public final class Topics {
                             settings.deadLetterTopic())) {
                 if (!existing.contains(topic)) {
                     missing.add(
-                            new NewTopic(topic, partitions, replication)
+                            new NewTopic(topic, Optional.of(partitions), replication)
                                     .configs(
                                             Map.of(
                                                     "max.message.bytes",
@@ -47,9 +59,15 @@ public final class Topics {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException(
-                    "cannot create topics on " + settings.bootstrapServers() + ": " + e.getCause(),
-                    e.getCause());
+            Throwable cause = e.getCause();
+            throw new KafkaAccessException(
+                    "cannot create topics on "
+                            + settings.bootstrapServers()
+                            + ": "
+                            + cause.getClass().getSimpleName()
+                            + ": "
+                            + cause.getMessage(),
+                    cause);
         }
     }
 }

@@ -44,6 +44,31 @@ class DecodeRecordsTest {
         harness.close();
     }
 
+    @Test
+    void shouldDeadLetterAndCountTombstonesAndEmptyValues() throws Exception {
+        var harness =
+                new OneInputStreamOperatorTestHarness<>(
+                        new ProcessOperator<>(new DecodeRecords<>(codec, ContractChecks.audio())));
+        harness.open();
+        harness.processElement(new StreamRecord<>(raw(0, null), 1));
+        harness.processElement(new StreamRecord<>(raw(1, new byte[0]), 2));
+        harness.processElement(new StreamRecord<>(raw(2, codec.encode(chunk(0, 4))), 3));
+
+        assertEquals(
+                List.of(0L),
+                harness.extractOutputValues().stream().map(AudioChunk::getSeq).toList());
+        var rejected = harness.getSideOutput(DecodeRecords.REJECTED);
+        assertEquals(2, rejected.size());
+        RejectedRecord tombstone = rejected.poll().getValue();
+        assertEquals(0, tombstone.getOffset());
+        assertEquals(ByteBuffer.wrap("s".getBytes()), tombstone.getKey());
+        assertTrue(tombstone.getReason().contains("tombstone"), tombstone.getReason());
+        RejectedRecord empty = rejected.poll().getValue();
+        assertEquals(1, empty.getOffset());
+        assertTrue(empty.getReason().contains("empty value"), empty.getReason());
+        harness.close();
+    }
+
     private static RawRecord raw(long offset, byte[] value) {
         return new RawRecord("audio", 0, offset, 1000 + offset, "s".getBytes(), value);
     }

@@ -1,21 +1,20 @@
 package io.lipstream.tools.embedded;
 
-import java.io.File;
+import io.lipstream.job.ClusterJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.metrics.prometheus.LoopbackPrometheusReporterFactory;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -32,13 +31,13 @@ public final class FlinkTarget {
 
     private static final int PORTS_TO_TRY = 100;
 
-    /** Jars shipped to an external cluster: ours and the connectors not in Flink's lib/. */
-    private static final Pattern SHIPPED_JARS =
-            Pattern.compile(
-                    "(lipstream-.*|flink-connector-kafka.*|flink-connector-base.*|kafka-clients.*"
-                            + "|flink-avro.*|avro-1.*|jackson-(core|databind|annotations)-.*"
-                            + "|zstd-jni-.*|lz4-java-.*|snappy-java-.*|JTransforms.*|JLargeArrays.*"
-                            + "|commons-math3.*|protobuf-java-.*|pickle-.*)\\.jar");
+    /**
+     * System property naming the job jar shipped to an external cluster; unset, the {@code
+     * -cluster.jar} the job module builds beside its own jar (target/) is used.
+     */
+    public static final String JOB_JAR_PROPERTY = "lipstream.job-jar";
+
+    private static final String CLUSTER_JAR_SUFFIX = "-cluster.jar";
 
     private final String remoteHost;
     private final int port;
@@ -95,7 +94,7 @@ public final class FlinkTarget {
         Configuration config = new Configuration(options);
         if (!isEmbedded()) {
             return StreamExecutionEnvironment.createRemoteEnvironment(
-                    remoteHost, port, config, shippedJars());
+                    remoteHost, port, config, clusterJobJar().toString());
         }
         config.set(RestOptions.ADDRESS, "127.0.0.1");
         config.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
@@ -106,9 +105,12 @@ public final class FlinkTarget {
         config.set(TaskManagerOptions.HOST, "127.0.0.1");
         config.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
         config.set(TaskManagerOptions.NUM_TASK_SLOTS, Math.max(1, slots));
+        // Flink's own Prometheus reporter listens on all interfaces; ours on 127.0.0.1.
         config.setString(
                 "metrics.reporter.prom.factory.class",
-                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+                LoopbackPrometheusReporterFactory.class.getName());
+        config.setString(
+                "metrics.reporter.prom.host", LoopbackPrometheusReporterFactory.DEFAULT_HOST);
         config.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
         if (!config.contains(CheckpointingOptions.CHECKPOINT_STORAGE)
                 && !config.contains(CheckpointingOptions.CHECKPOINTS_DIRECTORY)) {
@@ -147,10 +149,56 @@ public final class FlinkTarget {
         }
     }
 
-    private static String[] shippedJars() {
-        return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(p -> SHIPPED_JARS.matcher(new File(p).getName()).matches())
-                .toArray(String[]::new);
+    /**
+     * The job jar built for clusters ({@code lipstream-job-VERSION-cluster.jar}: our runtime
+     * modules and the libraries Flink does not ship; Flink, ONNX Runtime and javacv come from the
+     * cluster's lib/).
+     *
+     * @throws IllegalStateException when it has not been built
+     */
+    public static Path clusterJobJar() {
+        String given = System.getProperty(JOB_JAR_PROPERTY);
+        if (given != null) {
+            Path jar = Path.of(given);
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException(
+                        "expected the job jar at "
+                                + jar
+                                + " ("
+                                + JOB_JAR_PROPERTY
+                                + "), found none");
+            }
+            return jar;
+        }
+        Path job = jobModuleLocation();
+        // Beside the job module's jar (target/lipstream-job-V.jar) or its classes (target/classes).
+        Path target = job.getParent();
+        try (Stream<Path> files = Files.list(target)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("lipstream-job-"))
+                    .filter(f -> f.getFileName().toString().endsWith(CLUSTER_JAR_SUFFIX))
+                    .findFirst()
+                    .orElseThrow(
+                            () ->
+                                    new IllegalStateException(
+                                            "expected the cluster job jar lipstream-job-*"
+                                                    + CLUSTER_JAR_SUFFIX
+                                                    + " in "
+                                                    + target
+                                                    + ", found none: build it with"
+                                                    + " 'mvn -pl job -am package' or set -D"
+                                                    + JOB_JAR_PROPERTY));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + target, e);
+        }
+    }
+
+    private static Path jobModuleLocation() {
+        try {
+            return Path.of(
+                    ClusterJob.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the job module", e);
+        }
     }
 
     private static int freePortFrom(int first) {

@@ -16,10 +16,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ExceptionUtils;
 
 /**
  * One running lip-sync job with everything it needs: Kafka (the in-process broker unless {@code
@@ -38,6 +42,12 @@ public final class LipSyncRun implements AutoCloseable {
     private final ModelSignature model;
     private final boolean generatedModel;
 
+    /**
+     * The job's result, requested once: for a remote cluster each request starts its own polling of
+     * the REST API, so a fresh request per check would never be done when looked at.
+     */
+    private final CompletableFuture<JobExecutionResult> result;
+
     private LipSyncRun(
             EmbeddedKafka kafka,
             KafkaSettings kafkaSettings,
@@ -51,6 +61,7 @@ public final class LipSyncRun implements AutoCloseable {
         this.target = target;
         this.model = model;
         this.generatedModel = generatedModel;
+        this.result = job.getJobExecutionResult();
     }
 
     /**
@@ -86,7 +97,7 @@ public final class LipSyncRun implements AutoCloseable {
         }
         try {
             KafkaSettings kafkaSettings = KafkaSettings.from(config);
-            Topics.ensure(kafkaSettings, config.get(JobOptions.PARALLELISM), (short) 1);
+            Topics.ensure(kafkaSettings, config.get(JobOptions.PARALLELISM));
             LipSyncJob pipeline = KafkaPipeline.of(config, kafkaSettings, signature.faceSize());
             StreamExecutionEnvironment env =
                     target.environment(config, config.get(JobOptions.PARALLELISM));
@@ -148,18 +159,45 @@ public final class LipSyncRun implements AutoCloseable {
     }
 
     /** Why the job failed (its root cause), once it has ended with a failure. */
-    public java.util.Optional<Throwable> failure() {
+    public Optional<Throwable> failure() {
         if (!jobEnded()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
-            job.getJobExecutionResult().get();
-            return java.util.Optional.empty();
+            result.get();
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         } catch (Exception e) {
-            return java.util.Optional.of(
-                            org.apache.flink.util.ExceptionUtils.stripExecutionException(e))
+            return Optional.of(ExceptionUtils.stripExecutionException(e))
                     .map(LipSyncRun::rootCause);
         }
+    }
+
+    /**
+     * One line saying how the job ended, for a user: its root cause when it failed (a job that
+     * restarted past its restart strategy has failed too), or that it was cancelled or finished.
+     */
+    public String endedLine() {
+        if (!jobEnded()) {
+            return "the job " + job.getJobID() + " is still running";
+        }
+        return failure()
+                .map(
+                        cause ->
+                                "the job "
+                                        + job.getJobID()
+                                        + " failed: "
+                                        + oneLine(
+                                                cause.getClass().getName()
+                                                        + ": "
+                                                        + cause.getMessage()))
+                .orElse("the job " + job.getJobID() + " ended (finished or cancelled)");
+    }
+
+    private static String oneLine(String text) {
+        return text.replaceAll("\\s*\\R\\s*", " ").strip();
     }
 
     private static Throwable rootCause(Throwable t) {
@@ -170,9 +208,9 @@ public final class LipSyncRun implements AutoCloseable {
         return cause;
     }
 
-    /** Whether the job has ended (finished, failed or cancelled). */
+    /** Whether the job has ended (finished, failed, cancelled, or restarted past its strategy). */
     public boolean jobEnded() {
-        return job.getJobExecutionResult().isDone();
+        return result.isDone();
     }
 
     @Override
