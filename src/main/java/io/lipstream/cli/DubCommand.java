@@ -177,9 +177,12 @@ public final class DubCommand implements Callable<Integer> {
             if (segments.isEmpty() || !segments.get(segments.size() - 1).getLast()) {
                 // A failed job (or one restarted past its strategy) ends the dub at once, with
                 // its root cause in one line; the full trace goes to the log.
-                LOG.error("the job ended before the stream was complete", run.failure().orElse(null));
+                LOG.error(
+                        "the job ended before the stream was complete", run.failure().orElse(null));
                 throw new UserError(
-                        "the stream is incomplete (" + framesEncoded.get() + " frames encoded): "
+                        "the stream is incomplete ("
+                                + framesEncoded.get()
+                                + " frames encoded): "
                                 + run.endedLine());
             }
             return segments;

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A job that fails on the cluster ends {@code lipsync dub} at once: exit code 2 and the root cause
  * in one last line, instead of waiting on a stream that will never come. The failure is a real
- * misconfiguration met before: a segment sink transaction timeout (1 h) above the broker's
- * {@code transaction.max.timeout.ms} (15 min), which fails every start of the sink until the
- * restart strategy gives up.
+ * misconfiguration met before: a segment sink transaction timeout (1 h) above the broker's {@code
+ * transaction.max.timeout.ms} (15 min), which fails every start of the sink until the restart
+ * strategy gives up.
  */
 class JobFailureReachesUserTest {
     @TempDir Path dir;

@@ -50,12 +50,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Chaos on a real cluster (profile {@code -Pcluster}): {@code deploy/local/cluster.sh up} starts a
  * Flink session cluster (JobManager and two TaskManagers, separate JVMs) and three KRaft brokers;
- * the job runs four live streams at parallelism 2, one subtask per TaskManager (one slot each); while they run a
- * TaskManager, a broker and the TaskManager again are killed with {@code kill -9} and started again;
- * {@code kcat} (librdkafka, not Java) sends garbage, truncated records and tombstones under a live
- * stream's key. Then a {@code read_committed} reader checks every stream: each input frame once,
- * segments contiguous and in order, each decodable with its frame count; the hostile records are
- * dead letters. Prints the time from each kill until segments flow again.
+ * the job runs four live streams at parallelism 2, one subtask per TaskManager (one slot each);
+ * while they run a TaskManager, a broker and the TaskManager again are killed with {@code kill -9}
+ * and started again; {@code kcat} (librdkafka, not Java) sends garbage, truncated records and
+ * tombstones under a live stream's key. Then a {@code read_committed} reader checks every stream:
+ * each input frame once, segments contiguous and in order, each decodable with its frame count; the
+ * hostile records are dead letters. Prints the time from each kill until segments flow again.
  */
 class ClusterChaosIT {
     private static final List<String> STREAMS = List.of("chaos-0", "chaos-1", "chaos-2", "chaos-3");
@@ -158,12 +158,15 @@ class ClusterChaosIT {
                     awaitSegmentsAfter(reader, run, before, RECOVERY_TIMEOUT);
                     double seconds = (System.nanoTime() - killed) / 1e9;
                     recoveries.add(String.format("%s %.1f s", victim, seconds));
-                    System.out.printf("chaos: kill -9 %s: segments flow again after %.1f s%n",
+                    System.out.printf(
+                            "chaos: kill -9 %s: segments flow again after %.1f s%n",
                             victim, seconds);
                     awaitAllTasksRunning(rest, job, RECOVERY_TIMEOUT);
                 }
                 for (int i = 0; i < STREAMS.size(); i++) {
-                    frames.put(STREAMS.get(i), ingest.get(i).get(RUN_TIMEOUT.toMinutes(), TimeUnit.MINUTES));
+                    frames.put(
+                            STREAMS.get(i),
+                            ingest.get(i).get(RUN_TIMEOUT.toMinutes(), TimeUnit.MINUTES));
                 }
                 long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
                 while (!allEnded() && System.nanoTime() < deadline && !run.jobEnded()) {
@@ -183,13 +186,20 @@ class ClusterChaosIT {
             long deadLetters = deadLettersOf(settings, STREAMS.get(0));
             assertTrue(
                     deadLetters >= hostile,
-                    "expected the " + hostile + " hostile records as dead letters, found "
+                    "expected the "
+                            + hostile
+                            + " hostile records as dead letters, found "
                             + deadLetters);
             System.out.printf(
                     "chaos: kills %d, frames in %d, frames out %d, lost %d, duplicated %d,"
                             + " hostile records dead-lettered %d, recovery: %s%n",
-                    recoveries.size(), framesIn, framesOut, framesIn - framesOut,
-                    inTopicOrder.size() - totalSegments(), deadLetters, recoveries);
+                    recoveries.size(),
+                    framesIn,
+                    framesOut,
+                    framesIn - framesOut,
+                    inTopicOrder.size() - totalSegments(),
+                    deadLetters,
+                    recoveries);
             assertEquals(inTopicOrder.size(), totalSegments(), "no segment committed twice");
         } finally {
             pool.shutdownNow();
@@ -204,7 +214,13 @@ class ClusterChaosIT {
                 continue;
             }
             JsonNode byTm =
-                    get(rest, "/jobs/" + job + "/vertices/" + vertex.get("id").asText() + "/taskmanagers")
+                    get(
+                                    rest,
+                                    "/jobs/"
+                                            + job
+                                            + "/vertices/"
+                                            + vertex.get("id").asText()
+                                            + "/taskmanagers")
                             .get("taskmanagers");
             Set<String> hosts = new HashSet<>();
             byTm.forEach(tm -> hosts.add(tm.get("taskmanager-id").asText()));
@@ -244,9 +260,13 @@ class ClusterChaosIT {
         Path dir = Files.createTempDirectory("hostile");
         List<Path> records =
                 List.of(
-                        Files.write(dir.resolve("garbage"), "garbage".getBytes(StandardCharsets.UTF_8)),
-                        Files.write(dir.resolve("wrong-fingerprint"), header(AudioChunk.getClassSchema(), 4)),
-                        Files.write(dir.resolve("truncated"), header(VideoFrame.getClassSchema(), 3)));
+                        Files.write(
+                                dir.resolve("garbage"), "garbage".getBytes(StandardCharsets.UTF_8)),
+                        Files.write(
+                                dir.resolve("wrong-fingerprint"),
+                                header(AudioChunk.getClassSchema(), 4)),
+                        Files.write(
+                                dir.resolve("truncated"), header(VideoFrame.getClassSchema(), 3)));
         // One message per file (binary safe).
         List<String> command =
                 new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", topic, "-k", key));
@@ -272,7 +292,8 @@ class ClusterChaosIT {
 
     /** Avro's single-object header for {@code schema} (C3 01, fingerprint) and junk bytes. */
     private static byte[] header(org.apache.avro.Schema schema, int junk) {
-        ByteBuffer buffer = ByteBuffer.allocate(2 + Long.BYTES + junk).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(2 + Long.BYTES + junk).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         buffer.put((byte) 0xC3).put((byte) 0x01);
         buffer.putLong(org.apache.avro.SchemaNormalization.parsingFingerprint64(schema));
         return buffer.array();
@@ -289,7 +310,10 @@ class ClusterChaosIT {
                 for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(500))) {
                     RejectedRecord rejected = codec.decode(r.value());
                     if (rejected.getKey() != null
-                            && stream.equals(StandardCharsets.UTF_8.decode(rejected.getKey().duplicate()).toString())) {
+                            && stream.equals(
+                                    StandardCharsets.UTF_8
+                                            .decode(rejected.getKey().duplicate())
+                                            .toString())) {
                         found++;
                         System.out.println("chaos: dead letter: " + rejected.getReason());
                     }
@@ -299,7 +323,8 @@ class ClusterChaosIT {
         return found;
     }
 
-    private void awaitNewSegment(KafkaConsumer<byte[], byte[]> reader, LipSyncRun run, Duration timeout) {
+    private void awaitNewSegment(
+            KafkaConsumer<byte[], byte[]> reader, LipSyncRun run, Duration timeout) {
         awaitSegmentsAfter(reader, run, totalSegments(), timeout);
     }
 
@@ -309,7 +334,8 @@ class ClusterChaosIT {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (totalSegments() <= before) {
             if (run.jobEnded() || System.nanoTime() > deadline) {
-                throw new AssertionError("no new segment within " + timeout + "; " + run.endedLine());
+                throw new AssertionError(
+                        "no new segment within " + timeout + "; " + run.endedLine());
             }
             poll(reader);
         }
@@ -320,7 +346,8 @@ class ClusterChaosIT {
         for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
             EncodedSegment s = codec.decode(r.value());
             inTopicOrder.add(s);
-            committed.computeIfAbsent(s.getStreamId(), k -> new TreeMap<>())
+            committed
+                    .computeIfAbsent(s.getStreamId(), k -> new TreeMap<>())
                     .putIfAbsent(s.getSegmentIndex(), s);
         }
     }
@@ -379,7 +406,8 @@ class ClusterChaosIT {
         // for the TaskManager to come back instead of moving everything to the survivor.
         builder.environment().put("LIPSTREAM_TM_SLOTS", "1");
         Process p = builder.start();
-        assertTrue(p.waitFor(SCRIPT_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "cluster.sh " + command);
+        assertTrue(
+                p.waitFor(SCRIPT_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "cluster.sh " + command);
         assertEquals(0, p.exitValue(), "cluster.sh " + String.join(" ", args));
     }
 
