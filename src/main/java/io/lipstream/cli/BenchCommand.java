@@ -107,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
             description =
                     "Streams of the live run (paced in real time, one pass over the video) whose"
                             + " latency shows what a viewer waits when the pipeline keeps up;"
-                            + " default: as many as 80% of the measured capacity carries, at"
+                            + " default: as many as 80%% of the measured capacity carries, at"
                             + " least 1; 0: no live run.")
     int liveStreams;
 

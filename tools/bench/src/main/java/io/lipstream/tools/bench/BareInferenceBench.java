@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  * size, on inputs prepared before timing, with as many runs at once as the job allows on the device
  * ({@code inference.max-in-flight}), each caller on its own buffers. Each batch shape gets {@link
  * #WARM_UP_RUNS} untimed runs per caller first (ONNX Runtime's first runs at a new shape are about
- * 1.7x slower, docs/architecture.md), then timed runs until at least {@link #MIN_TIMED_RUNS} runs per
- * caller and the minimum time have passed.
+ * 1.7x slower, docs/architecture.md), then timed runs until at least {@link #MIN_TIMED_RUNS} runs
+ * per caller and the minimum time have passed.
  */
 final class BareInferenceBench {
     /** Untimed runs per batch shape (docs/architecture.md: warm up at least three runs). */

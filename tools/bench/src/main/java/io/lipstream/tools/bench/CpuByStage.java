@@ -26,6 +26,9 @@ final class CpuByStage {
     /** The stage that runs the model. */
     static final String INFERENCE = "onnx_runtime";
 
+    /** The bench's own client: frames decoded, JPEG-encoded and sent to Kafka, segments read. */
+    static final String CLIENT = "bench_client";
+
     /** Not a stage: the cores' time no thread of this JVM used, in {@link #msPerFrame}. */
     static final String IDLE = "idle";
 
@@ -42,7 +45,7 @@ final class CpuByStage {
                     new Stage("jit_compiler", List.of("C1 CompilerThre", "C2 CompilerThre")),
                     new Stage("garbage_collector", List.of("GC Thread", "G1 ")),
                     // The bench's own client: frames sent to Kafka, segments read back.
-                    new Stage("bench_client", List.of("ingest-", PipelineBench.CLIENT_THREAD)),
+                    new Stage(CLIENT, List.of("ingest-", PipelineBench.CLIENT_THREAD)),
                     new Stage(
                             "kafka",
                             List.of(
