@@ -35,8 +35,8 @@ import org.apache.kafka.common.TopicPartition;
  * share (until the segment is in the log, inside an open transaction) and the exactly-once sink's
  * share (until the checkpoint after it completes and commits the transaction).
  *
- * <p>A measuring program, not a test; docs/exactly-once.md shows how to build
- * its class path and run it:
+ * <p>A measuring program, not a test; docs/exactly-once.md shows how to build its class path and
+ * run it:
  *
  * <pre>
  * java [--add-opens ...] -cp src/target/test-classes:src/target/classes:... \

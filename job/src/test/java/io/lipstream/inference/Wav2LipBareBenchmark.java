@@ -19,8 +19,8 @@ import java.util.Locale;
  * </pre>
  *
  * Each batch shape gets {@link #WARM_UP_RUNS} untimed runs first (ONNX Runtime's first runs at a
- * new shape are about 1.7x slower, docs/architecture.md), then timed runs until {@link #MIN_TIMED_RUNS}
- * runs and {@link #MIN_TIMED_NANOS} have passed.
+ * new shape are about 1.7x slower, docs/architecture.md), then timed runs until {@link
+ * #MIN_TIMED_RUNS} runs and {@link #MIN_TIMED_NANOS} have passed.
  */
 public final class Wav2LipBareBenchmark {
     static final int WARM_UP_RUNS = 3;

@@ -79,6 +79,45 @@ public final class FrameImages {
         }
     }
 
+    /**
+     * As {@link #decode}, into a native picture the caller owns and closes (8-bit BGR, continuous):
+     * for a caller that hands the picture to native code next (an encoder), no frame-sized copy
+     * into Java and back. BGR24 bytes are copied into it.
+     *
+     * @throws ImageDecodeException if any check fails or the bytes do not decode
+     */
+    public static Mat decodeNative(
+            ImageCodec codec,
+            byte[] data,
+            int declaredWidth,
+            int declaredHeight,
+            FrameLimits limits) {
+        Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(limits, "limits");
+        if (codec == ImageCodec.BGR24) {
+            return Mats.of(decode(codec, data, declaredWidth, declaredHeight, limits));
+        }
+        checkDeclared(declaredWidth, declaredHeight, limits);
+        if (data == null || data.length == 0) {
+            throw new ImageDecodeException("expected " + codec + " image bytes, found none");
+        }
+        if (data.length > limits.maxBytes()) {
+            throw new ImageDecodeException(
+                    "expected at most " + limits.maxBytes() + " image bytes, found " + data.length);
+        }
+        switch (codec) {
+            case JPEG:
+                checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
+                break;
+            case PNG:
+                checkHeader(codec, ImageHeaders.pngSize(data), declaredWidth, declaredHeight);
+                break;
+            default:
+                throw new ImageDecodeException("expected JPEG, PNG or BGR24, found codec " + codec);
+        }
+        return decodeMat(codec, data, declaredWidth, declaredHeight);
+    }
+
     /** Encodes with OpenCV's JPEG writer at {@code quality} (0..100). */
     public static byte[] encodeJpeg(BgrImage image, int quality) {
         if (quality < MIN_JPEG_QUALITY || quality > MAX_JPEG_QUALITY) {
@@ -128,37 +167,50 @@ public final class FrameImages {
     }
 
     private static BgrImage decodeWithOpenCv(ImageCodec codec, byte[] data, int width, int height) {
+        try (Mat decoded = decodeMat(codec, data, width, height)) {
+            return new BgrImage(width, height, Mats.bytes(decoded));
+        }
+    }
+
+    /** Decodes with OpenCV and checks the size; the caller closes the picture. */
+    private static Mat decodeMat(ImageCodec codec, byte[] data, int width, int height) {
+        Mat decoded = null;
         try (Mat encoded = new Mat(1, data.length, CV_8UC1)) {
             encoded.data().put(data);
-            try (Mat decoded = imdecode(encoded, DECODE_FLAGS)) {
-                if (decoded == null || decoded.empty()) {
-                    throw new ImageDecodeException(
-                            "expected a decodable "
-                                    + codec
-                                    + ", found corrupt data: "
-                                    + ImageHeaders.preview(data));
-                }
-                if (decoded.cols() != width || decoded.rows() != height) {
-                    throw new ImageDecodeException(
-                            "expected a "
-                                    + width
-                                    + "x"
-                                    + height
-                                    + " "
-                                    + codec
-                                    + ", decoded "
-                                    + decoded.cols()
-                                    + "x"
-                                    + decoded.rows());
-                }
-                return new BgrImage(width, height, Mats.bytes(decoded));
+            decoded = imdecode(encoded, DECODE_FLAGS);
+            if (decoded == null || decoded.empty()) {
+                throw new ImageDecodeException(
+                        "expected a decodable "
+                                + codec
+                                + ", found corrupt data: "
+                                + ImageHeaders.preview(data));
             }
+            if (decoded.cols() != width || decoded.rows() != height) {
+                throw new ImageDecodeException(
+                        "expected a "
+                                + width
+                                + "x"
+                                + height
+                                + " "
+                                + codec
+                                + ", decoded "
+                                + decoded.cols()
+                                + "x"
+                                + decoded.rows());
+            }
+            Mat result = decoded;
+            decoded = null;
+            return result;
         } catch (RuntimeException e) {
             if (e instanceof ImageDecodeException) {
                 throw e;
             }
             throw new ImageDecodeException(
                     "expected a decodable " + codec + ", OpenCV failed: " + e.getMessage(), e);
+        } finally {
+            if (decoded != null) {
+                decoded.close();
+            }
         }
     }
 }

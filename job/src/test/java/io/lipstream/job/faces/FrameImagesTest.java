@@ -40,6 +40,28 @@ class FrameImagesTest {
     }
 
     @Test
+    void shouldDecodeIntoANativePictureTheSamePixelsWithTheSameChecks() {
+        BgrImage frame = ClipFrames.frame(0);
+        byte[] jpeg = FrameImages.encodeJpeg(frame, 90);
+        BgrImage decoded = FrameImages.decode(ImageCodec.JPEG, jpeg, W, H, LIMITS);
+        try (var picture = FrameImages.decodeNative(ImageCodec.JPEG, jpeg, W, H, LIMITS)) {
+            assertArrayEquals(decoded.bgr(), Mats.bytes(picture));
+        }
+        try (var picture = FrameImages.decodeNative(ImageCodec.BGR24, frame.bgr(), W, H, LIMITS)) {
+            assertArrayEquals(frame.bgr(), Mats.bytes(picture));
+        }
+        assertThrows(
+                ImageDecodeException.class,
+                () -> FrameImages.decodeNative(ImageCodec.JPEG, jpeg, W + 2, H, LIMITS));
+        byte[] corrupt = Arrays.copyOf(jpeg, jpeg.length);
+        int sof = indexOfMarker(corrupt, 0xC0);
+        Arrays.fill(corrupt, sof + 20, corrupt.length, (byte) 0x5A);
+        assertThrows(
+                ImageDecodeException.class,
+                () -> FrameImages.decodeNative(ImageCodec.JPEG, corrupt, W, H, LIMITS));
+    }
+
+    @Test
     void shouldTakeBgr24BytesAsTheyAre() {
         byte[] raw = ClipFrames.frame(0).bgr();
         assertSame(raw, FrameImages.decode(ImageCodec.BGR24, raw, W, H, LIMITS).bgr());

@@ -35,7 +35,7 @@ final class CpuByStage {
     private static final List<Stage> STAGES =
             List.of(
                     new Stage(INFERENCE, List.of(OrtRuntime.THREAD_NAME, "lipsync-inferen")),
-                    new Stage("encode_segments", List.of("EncodeSegments")),
+                    new Stage("encode_segments", List.of("EncodeSegments", "AssembleSegment")),
                     new Stage("track_faces", List.of("TrackFaces")),
                     new Stage("align_audio_and_mel", List.of("AlignAudioToFra")),
                     new Stage(

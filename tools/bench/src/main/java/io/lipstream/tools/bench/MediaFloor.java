@@ -179,6 +179,8 @@ final class MediaFloor {
             // As MediaIngest: FFmpeg decodes to BGR24, OpenCV writes the JPEG.
             FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile());
             grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+            // One decoder thread, so that this thread's CPU time is all the decoding costs.
+            grabber.setVideoOption("threads", "1");
             grabber.start();
             try {
                 width = grabber.getImageWidth();

@@ -17,9 +17,9 @@ import java.util.List;
  * untrained Wav2Lip generator for load and speed tests, an identity model whose output is known
  * exactly, and deliberately odd exports for the binding tests.
  *
- * <p>Inputs follow docs/architecture.md: mel {@code [B,1,80,16]} then face {@code [B,6,S,S]}, output
- * {@code [B,3,S,S]}, unless the arch says otherwise. B is the symbolic dim {@code "batch"} or a
- * fixed size.
+ * <p>Inputs follow docs/architecture.md: mel {@code [B,1,80,16]} then face {@code [B,6,S,S]},
+ * output {@code [B,3,S,S]}, unless the arch says otherwise. B is the symbolic dim {@code "batch"}
+ * or a fixed size.
  */
 public final class ModelSynth {
     /** Recorded in the model's producer_name. */
