@@ -314,10 +314,14 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
             if (frame == null) {
                 continue;
             }
-            BgrImage image = frame.image == null ? null : decodeOrReject(frame, ctx);
-            if (s.box() != null && image != null) {
+            // The crop needs no more pixels than the model's face size across the box: decode at
+            // the scale that still gives that (a frame without a face only needs to decode).
+            int factor = s.box() == null ? FrameImages.MAX_REDUCTION : reduction(s.box());
+            FrameImages.Reduced picture =
+                    frame.image == null ? null : decodeOrReject(frame, ctx, factor);
+            if (s.box() != null && picture != null) {
                 frame.box = s.box();
-                frame.crop = FaceTensors.crop(image, s.box(), faceSize);
+                frame.crop = FaceTensors.crop(picture.image(), picture.scale(s.box()), faceSize);
                 frame.faceSize = faceSize;
                 facesFound.inc();
             } else {
@@ -328,12 +332,32 @@ public final class TrackFaces extends KeyedProcessFunction<String, VideoFrame, F
     }
 
     /**
+     * The largest reduction (1, 2, 4, 8) at which the box still spans at least the model's face
+     * size, so that the crop is only ever scaled down.
+     */
+    private int reduction(FaceBox box) {
+        int factor = 1;
+        while (factor < FrameImages.MAX_REDUCTION
+                && Math.min(box.width(), box.height()) >= 2 * factor * faceSize) {
+            factor *= 2;
+        }
+        return factor;
+    }
+
+    /**
      * Decodes the frame's image; when it does not decode, sends the frame to the dead letters,
      * drops its image (it goes on without one, keeping its place in the stream) and returns null.
      */
     private BgrImage decodeOrReject(FaceFrame frame, Context ctx) {
+        FrameImages.Reduced picture = decodeOrReject(frame, ctx, 1);
+        return picture == null ? null : picture.image();
+    }
+
+    /** As {@link #decodeOrReject(FaceFrame, Context)}, at {@code 1/factor} of the size. */
+    private FrameImages.Reduced decodeOrReject(FaceFrame frame, Context ctx, int factor) {
         try {
-            return FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
+            return FrameImages.decodeReduced(
+                    frame.codec, frame.image, frame.width, frame.height, limits, factor);
         } catch (ImageDecodeException e) {
             undecodable.inc();
             ctx.output(
