@@ -8,6 +8,8 @@ import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.job.align.AlignAudioToFrames;
 import io.lipstream.job.align.TrackFaces;
 import io.lipstream.job.inference.BatchedLipSyncInference;
+import io.lipstream.job.segments.AssembleSegments;
+import io.lipstream.job.segments.AssembledSegment;
 import io.lipstream.job.segments.EncodeSegments;
 import io.lipstream.job.stream.AudioSpan;
 import io.lipstream.job.stream.FaceFrame;
@@ -36,7 +38,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * audio --DecodeAudioChunks--------------------------+
  *                                                    +--AlignAudioToFrames--BatchedLipSyncInference--+
  * video --DecodeVideoFrames--TrackFaces--------------+        | 16 kHz audio                          |
- *                                                             +--------------------------EncodeSegments
+ *                                                             +--------------------------AssembleSegments
+ *                                                                  (reorder, cut)                      |
+ *                                EncodeSegments (decode, paste, encode on encoder threads) <-----------+
  * </pre>
  *
  * Sources and sinks are given, so tests run the same pipeline on embedded parts; {@code main}
@@ -134,12 +138,27 @@ public final class LipSyncJob {
                         .name("BatchedLipSyncInference");
 
         DataStream<AudioSpan> audio16k = pairs.getSideOutput(AlignAudioToFrames.AUDIO);
-        SingleOutputStreamOperator<EncodedSegment> segments =
+        var segmentSettings = settings.segments();
+        SingleOutputStreamOperator<AssembledSegment> assembled =
                 synced.keyBy(face -> face.frame.streamId)
                         .connect(audio16k.keyBy(span -> span.streamId))
-                        .process(new EncodeSegments(settings.segments(), faces))
-                        .returns(ContractTypes.SEGMENT)
+                        .process(new AssembleSegments(segmentSettings))
+                        .returns(TypeInformation.of(AssembledSegment.class))
+                        // The uid this keyed state had when one operator also encoded: savepoints
+                        // taken before the split restore into it.
                         .uid("encode-segments")
+                        .name("AssembleSegments");
+        // Ordered: each stream's segments leave in the order they were cut, while the segments
+        // of all streams encode at once on the encoder threads.
+        SingleOutputStreamOperator<EncodedSegment> segments =
+                AsyncDataStream.orderedWait(
+                                assembled,
+                                new EncodeSegments(segmentSettings, faces),
+                                segmentSettings.encodeTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS,
+                                EncodeSegments.capacity(segmentSettings))
+                        .returns(ContractTypes.SEGMENT)
+                        .uid("encode-segment-media")
                         .name("EncodeSegments");
 
         for (int i = 0; i < segmentSinks.size(); i++) {

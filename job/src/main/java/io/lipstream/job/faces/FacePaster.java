@@ -1,8 +1,10 @@
 package io.lipstream.job.faces;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 
@@ -75,6 +77,46 @@ public final class FacePaster {
         } else {
             feather(resized, box, out, frameRowBytes, left);
         }
+    }
+
+    /**
+     * As {@link #pasteInto(BgrImage, FaceBox, byte[], int, Blend)}, into a native picture (8-bit
+     * BGR, continuous): only the box's rows are copied out and back, not the frame.
+     */
+    public static void pasteInto(Mat frame, FaceBox box, byte[] faceBgr, int size, Blend blend) {
+        if (frame.type() != CV_8UC3 || !frame.isContinuous()) {
+            throw new IllegalArgumentException(
+                    "expected a continuous 8-bit BGR picture, found OpenCV type " + frame.type());
+        }
+        if (!box.isInside(frame.cols(), frame.rows())) {
+            throw new IllegalArgumentException(
+                    "face box must lie inside the "
+                            + frame.cols()
+                            + "x"
+                            + frame.rows()
+                            + " frame (pad it first), found "
+                            + box);
+        }
+        int rowBytes = box.width() * BgrImage.CHANNELS;
+        long frameRowBytes = (long) frame.cols() * BgrImage.CHANNELS;
+        long left = (long) box.x1() * BgrImage.CHANNELS;
+        byte[] region = new byte[rowBytes * box.height()];
+        BytePointer data = frame.data();
+        for (int row = 0; row < box.height(); row++) {
+            data.position((box.y1() + row) * frameRowBytes + left)
+                    .get(region, row * rowBytes, rowBytes);
+        }
+        pasteInto(
+                new BgrImage(box.width(), box.height(), region),
+                FaceBox.ofSize(0, 0, box.width(), box.height()),
+                faceBgr,
+                size,
+                blend);
+        for (int row = 0; row < box.height(); row++) {
+            data.position((box.y1() + row) * frameRowBytes + left)
+                    .put(region, row * rowBytes, rowBytes);
+        }
+        data.position(0);
     }
 
     private static void feather(byte[] face, FaceBox box, byte[] out, int frameRowBytes, int left) {

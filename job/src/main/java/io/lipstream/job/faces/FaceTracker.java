@@ -350,10 +350,16 @@ public final class FaceTracker implements AutoCloseable {
             if (frame == null) {
                 continue;
             }
-            BgrImage image = frame.image == null ? null : decodeOrReject(frame, result);
-            if (s.box() != null && image != null) {
+            // The crop needs no more pixels than the model's face size across the box: decode at
+            // the scale that still gives that (a frame without a face only needs to decode).
+            int factor = s.box() == null ? FrameImages.MAX_REDUCTION : cropReduction(s.box());
+            FrameImages.Reduced picture =
+                    frame.image == null ? null : decodeOrReject(frame, result, factor);
+            if (s.box() != null && picture != null) {
                 frame.box = s.box();
-                frame.crop = FaceTensors.crop(image, s.box(), schedule.faceSize());
+                frame.crop =
+                        FaceTensors.crop(
+                                picture.image(), picture.scale(s.box()), schedule.faceSize());
                 frame.faceSize = schedule.faceSize();
                 result.withFace++;
             } else {
@@ -373,12 +379,33 @@ public final class FaceTracker implements AutoCloseable {
     }
 
     /**
-     * Decodes the frame's image; when it does not decode, reports the frame as it was offered,
-     * drops its image (it goes on without one, keeping its place in the stream) and returns null.
+     * The largest reduction (1, 2, 4, 8) at which the box still spans at least the model's face
+     * size, so that the crop is only ever scaled down.
      */
+    private int cropReduction(FaceBox box) {
+        int factor = 1;
+        while (factor < FrameImages.MAX_REDUCTION
+                && Math.min(box.width(), box.height()) >= 2 * factor * schedule.faceSize()) {
+            factor *= 2;
+        }
+        return factor;
+    }
+
+    /** As {@link #decodeOrReject(FaceFrame, Result, int)}, at full size (detection frames). */
     private BgrImage decodeOrReject(FaceFrame frame, Result result) {
+        FrameImages.Reduced picture = decodeOrReject(frame, result, 1);
+        return picture == null ? null : picture.image();
+    }
+
+    /**
+     * Decodes the frame's image at {@code 1/factor} of its size; when it does not decode, reports
+     * the frame as it was offered, drops its image (it goes on without one, keeping its place in
+     * the stream) and returns null.
+     */
+    private FrameImages.Reduced decodeOrReject(FaceFrame frame, Result result, int factor) {
         try {
-            return FrameImages.decode(frame.codec, frame.image, frame.width, frame.height, limits);
+            return FrameImages.decodeReduced(
+                    frame.codec, frame.image, frame.width, frame.height, limits, factor);
         } catch (ImageDecodeException e) {
             result.rejected.add(
                     new Rejection(

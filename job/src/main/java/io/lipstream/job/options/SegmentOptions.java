@@ -35,6 +35,28 @@ public final class SegmentOptions {
                     .defaultValue(1)
                     .withDescription("H.264 encoder threads per segment.");
 
+    /** {@link #ENCODER_PARALLELISM} value that takes the cores the JVM sees. */
+    public static final int ALL_CORES = 0;
+
+    public static final ConfigOption<Integer> ENCODER_PARALLELISM =
+            ConfigOptions.key("segments.encoder-parallelism")
+                    .intType()
+                    .defaultValue(ALL_CORES)
+                    .withDescription(
+                            "Segments each EncodeSegments subtask decodes, pastes and encodes at"
+                                    + " once, each on a thread of its own, whatever their streams"
+                                    + " (segments still leave in each stream's order); 0: as many"
+                                    + " as the TaskManager's cores.");
+
+    public static final ConfigOption<Duration> ENCODE_TIMEOUT =
+            ConfigOptions.key("segments.encode-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDescription(
+                            "Longest one segment may take to decode, paste and encode (waiting"
+                                    + " for a free encoder thread included); past it the job"
+                                    + " fails and restarts from its last checkpoint.");
+
     public static final ConfigOption<String> PRESET =
             ConfigOptions.key("segments.preset")
                     .stringType()
@@ -76,17 +98,48 @@ public final class SegmentOptions {
             Duration maxWait,
             Container container,
             int encoderThreads,
+            int encoderParallelism,
+            Duration encodeTimeout,
             String preset,
             int videoBitrate,
             boolean gpu,
             String hlsDir)
             implements java.io.Serializable {
+        public Settings {
+            if (encoderParallelism < 0) {
+                throw new IllegalArgumentException(
+                        ENCODER_PARALLELISM.key()
+                                + ": expected >= 0 (0 = all cores), got "
+                                + encoderParallelism);
+            }
+        }
+
+        /** Segments encoded at once per subtask: {@code encoderParallelism}, 0 resolved. */
+        public int resolvedEncoderParallelism() {
+            return encoderParallelism == ALL_CORES
+                    ? Runtime.getRuntime().availableProcessors()
+                    : encoderParallelism;
+        }
+
+        /** H.264 and AAC settings of each segment. */
+        public EncoderSettings encoder() {
+            return new EncoderSettings(
+                    container,
+                    encoderThreads,
+                    preset,
+                    videoBitrate,
+                    EncoderSettings.DEFAULT_AUDIO_BITRATE,
+                    gpu);
+        }
+
         public static Settings from(ReadableConfig config) {
             return new Settings(
                     config.get(DURATION),
                     config.get(MAX_WAIT),
                     config.get(CONTAINER),
                     config.get(ENCODER_THREADS),
+                    config.get(ENCODER_PARALLELISM),
+                    config.get(ENCODE_TIMEOUT),
                     config.get(PRESET),
                     config.get(VIDEO_BITRATE),
                     config.get(GPU),

@@ -1,46 +1,67 @@
 package io.lipstream.job.segments;
 
 import io.lipstream.connectors.media.NativeLibraries;
-import io.lipstream.job.faces.BgrImage;
 import io.lipstream.job.faces.FacePaster;
 import io.lipstream.job.faces.FrameImages;
 import io.lipstream.job.faces.FrameLimits;
 import io.lipstream.job.faces.ImageDecodeException;
 import io.lipstream.job.options.FacesOptions;
 import io.lipstream.job.options.SegmentOptions;
-import io.lipstream.job.stream.AudioSpan;
 import io.lipstream.job.stream.FaceFrame;
 import io.lipstream.job.stream.SyncedFace;
 import io.lipstream.schema.EncodedSegment;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
-import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * Reorders each stream's frames, pastes every generated face back onto its original frame, and
- * encodes segments of {@code segments.duration} (H.264 + the stream's audio for exactly that time
- * range), each starting on a key frame. State is cleared after the stream's last segment.
+ * Decodes each assembled segment's frames, pastes every generated face back onto its original
+ * frame, and encodes the segment (H.264 + the stream's audio for exactly its time range, starting
+ * on a key frame), on {@code segments.encoder-parallelism} threads of its own, so that the segments
+ * of all streams (and of one stream, one after another) use the cores the task thread alone would
+ * leave idle.
+ *
+ * <p>Use with {@code AsyncDataStream.orderedWait}: segments leave in the order {@link
+ * AssembleSegments} cut them, so each stream's segments stay in order. The async operator
+ * checkpoints every segment still encoding and encodes it again on restore, so a restore loses
+ * nothing and, with an exactly-once sink, repeats nothing. A segment that cannot be encoded (say, a
+ * resolution change inside it) is skipped and counted, and the stream goes on.
  */
-public final class EncodeSegments
-        extends KeyedCoProcessFunction<String, SyncedFace, AudioSpan, EncodedSegment> {
+public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, EncodedSegment> {
     private static final long serialVersionUID = 1L;
     private static final org.slf4j.Logger LOG =
             org.slf4j.LoggerFactory.getLogger(EncodeSegments.class);
     private static final int HISTOGRAM_WINDOW = 200;
 
+    /** Name prefix of the encoder threads (their CPU shows as this operator's in profiles). */
+    static final String THREAD_NAME = "EncodeSegments-";
+
+    /** How long {@link #close} waits for segments still encoding. */
+    private static final long CLOSE_WAIT_SECONDS = 30;
+
     private final SegmentOptions.Settings settings;
     private final FacesOptions.Settings faces;
 
-    private transient ValueState<SegmentAssembler> assembler;
-    private transient SegmentEncoder encoder;
+    private transient ExecutorService encoders;
+
+    /** One {@link SegmentEncoder} per encoding at once (they are not thread-safe). */
+    private transient ConcurrentLinkedQueue<SegmentEncoder> idleEncoders;
+
     private transient FrameLimits limits;
     private transient Counter segments;
     private transient Counter framesOut;
@@ -56,31 +77,37 @@ public final class EncodeSegments
         this.faces = faces;
     }
 
+    /**
+     * How many segments the async operator holds at once: one encoding per thread and as many
+     * waiting, so a thread that finishes finds the next segment there.
+     */
+    public static int capacity(SegmentOptions.Settings settings) {
+        return 2 * settings.resolvedEncoderParallelism();
+    }
+
     @Override
     public void open(OpenContext openContext) {
         NativeLibraries.load();
-        assembler =
-                getRuntimeContext()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "segment-assembler", SegmentAssembler.class));
-        encoder =
-                new SegmentEncoder(
-                        new EncoderSettings(
-                                settings.container(),
-                                settings.encoderThreads(),
-                                settings.preset(),
-                                settings.videoBitrate(),
-                                EncoderSettings.DEFAULT_AUDIO_BITRATE,
-                                settings.gpu()));
+        int threads = settings.resolvedEncoderParallelism();
+        AtomicInteger created = new AtomicInteger();
+        encoders =
+                Executors.newFixedThreadPool(
+                        threads,
+                        r -> {
+                            Thread t = new Thread(r, THREAD_NAME + created.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        idleEncoders = new ConcurrentLinkedQueue<>();
         limits = new FrameLimits(faces.maxWidth(), faces.maxHeight(), faces.maxBytes());
+        // Updated from the encoder threads: counters that add atomically, histograms under lock.
         var group = getRuntimeContext().getMetricGroup().addGroup("lipsync");
-        segments = group.counter("segmentsEncoded");
-        framesOut = group.counter("framesOut");
-        framesSynced = group.counter("framesLipSynced");
-        framesPassedThrough = group.counter("framesPassedThrough");
-        framesMissing = group.counter("framesMissing");
-        segmentsFailed = group.counter("segmentsFailed");
+        segments = group.counter("segmentsEncoded", new ThreadSafeSimpleCounter());
+        framesOut = group.counter("framesOut", new ThreadSafeSimpleCounter());
+        framesSynced = group.counter("framesLipSynced", new ThreadSafeSimpleCounter());
+        framesPassedThrough = group.counter("framesPassedThrough", new ThreadSafeSimpleCounter());
+        framesMissing = group.counter("framesMissing", new ThreadSafeSimpleCounter());
+        segmentsFailed = group.counter("segmentsFailed", new ThreadSafeSimpleCounter());
         latencyMs =
                 group.histogram(
                         "frameToSegmentLatencyMs",
@@ -91,164 +118,197 @@ public final class EncodeSegments
     }
 
     @Override
-    public void processElement1(SyncedFace face, Context ctx, Collector<EncodedSegment> out)
-            throws Exception {
-        SegmentAssembler state = state();
-        state.offerFrame(face);
-        drain(state, ctx, out);
+    public void asyncInvoke(AssembledSegment input, ResultFuture<EncodedSegment> result) {
+        try {
+            encoders.execute(
+                    () -> {
+                        try {
+                            result.complete(encodeOrSkip(input));
+                        } catch (Throwable t) {
+                            result.completeExceptionally(t);
+                        }
+                    });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e); // closing
+        }
     }
 
     @Override
-    public void processElement2(AudioSpan span, Context ctx, Collector<EncodedSegment> out)
-            throws Exception {
-        SegmentAssembler state = state();
-        state.offerAudio(span);
-        drain(state, ctx, out);
+    public void timeout(AssembledSegment input, ResultFuture<EncodedSegment> result) {
+        result.completeExceptionally(
+                new TimeoutException(
+                        "stream "
+                                + input.streamId()
+                                + " segment "
+                                + input.segment().segmentIndex()
+                                + ": expected it encoded within "
+                                + settings.encodeTimeout()
+                                + " ("
+                                + SegmentOptions.ENCODE_TIMEOUT.key()
+                                + "), still encoding"));
+    }
+
+    /** The encoded segment, or none when it cannot be encoded (counted and logged). */
+    private Collection<EncodedSegment> encodeOrSkip(AssembledSegment input) {
+        SegmentEncoder encoder = idleEncoders.poll();
+        if (encoder == null) {
+            encoder = new SegmentEncoder(settings.encoder());
+        }
+        try {
+            return List.of(encode(encoder, input.streamId(), input.segment()));
+        } catch (SegmentEncodingException e) {
+            // One bad segment (say, a resolution change inside it) must not stop the stream.
+            segmentsFailed.inc();
+            LOG.error(
+                    "stream {}: segment {} (frames {}..) could not be encoded and is skipped",
+                    input.streamId(),
+                    input.segment().segmentIndex(),
+                    input.segment().firstFrameIndex(),
+                    e);
+            return List.of();
+        } finally {
+            idleEncoders.add(encoder);
+        }
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<EncodedSegment> out)
-            throws Exception {
-        SegmentAssembler state = assembler.value();
-        if (state != null) {
-            drain(state, ctx, out);
+    public void close() throws Exception {
+        if (encoders != null) {
+            encoders.shutdownNow();
+            encoders.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+        if (idleEncoders != null) {
+            idleEncoders.forEach(SegmentEncoder::close);
         }
     }
 
-    private void drain(SegmentAssembler state, Context ctx, Collector<EncodedSegment> out)
-            throws Exception {
-        long now = ctx.timerService().currentProcessingTime();
-        long maxWait = settings.maxWait().toMillis();
-        for (SegmentAssembler.ReadySegment ready :
-                state.drain(settings.duration().toNanos() / 1000, now, maxWait)) {
-            try {
-                out.collect(encode(ctx.getCurrentKey(), ready));
-            } catch (SegmentEncodingException e) {
-                // One bad segment (say, a resolution change inside it) must not stop the stream.
-                segmentsFailed.inc();
-                LOG.error(
-                        "stream {}: segment {} (frames {}..) could not be encoded and is skipped",
-                        ctx.getCurrentKey(),
-                        ready.segmentIndex(),
-                        ready.firstFrameIndex(),
-                        e);
-            }
-        }
-        if (state.done()) {
-            assembler.clear();
-            return;
-        }
-        if (state.overdueSince() >= 0) {
-            ctx.timerService().registerProcessingTimeTimer(state.overdueSince() + maxWait);
-        }
-        assembler.update(state);
-    }
-
-    private EncodedSegment encode(String streamId, SegmentAssembler.ReadySegment ready)
+    private EncodedSegment encode(
+            SegmentEncoder encoder, String streamId, SegmentAssembler.ReadySegment ready)
             throws SegmentEncodingException {
-        List<byte[]> bgr = new ArrayList<>(ready.frames().size());
-        byte[] previous = null;
-        int width = 0;
-        int height = 0;
-        int synced = 0;
-        long oldestCapture = Long.MAX_VALUE;
-        for (SyncedFace face : ready.frames()) {
-            BgrImage image = face == null ? null : picture(face);
-            if (image == null) {
-                framesMissing.inc();
-                bgr.add(previous);
-                continue;
-            }
-            width = image.width();
-            height = image.height();
-            if (face.outcome == SyncedFace.Outcome.SYNCED) {
-                FaceFrame f = face.frame;
-                // The picture was decoded for this segment alone: paste into it, no copy.
-                FacePaster.pasteInto(image, f.box, face.generated, f.faceSize, faces.blend());
-                synced++;
-            }
-            oldestCapture = Math.min(oldestCapture, face.frame.capturedAtMillis);
-            previous = image.bgr();
-            bgr.add(previous);
-        }
-        fillLeadingGaps(bgr, width, height);
         long started = System.nanoTime();
-        EncodedBytes encoded =
-                encoder.encode(
-                        new SegmentInput(
-                                streamId,
-                                ready.segmentIndex(),
-                                ready.firstFrameIndex(),
-                                width,
-                                height,
-                                ready.fpsNum(),
-                                ready.fpsDen(),
-                                bgr,
-                                ready.audio(),
-                                ready.audioStartSample()));
-        encodeMs.update((System.nanoTime() - started) / 1_000_000);
-        if (oldestCapture != Long.MAX_VALUE) {
-            latencyMs.update(System.currentTimeMillis() - oldestCapture);
+        EncodedBytes encoded;
+        int frameCount = ready.frames().size();
+        try (Pictures pictures = new Pictures(ready.frames())) {
+            Mat first = pictures.first();
+            encoded =
+                    encoder.encode(
+                            new SegmentInput(
+                                    streamId,
+                                    ready.segmentIndex(),
+                                    ready.firstFrameIndex(),
+                                    first.cols(),
+                                    first.rows(),
+                                    ready.fpsNum(),
+                                    ready.fpsDen(),
+                                    null,
+                                    ready.audio(),
+                                    ready.audioStartSample()),
+                            frameCount,
+                            pictures);
+            framesMissing.inc(pictures.missing);
+            framesSynced.inc(pictures.synced);
+            framesPassedThrough.inc(frameCount - pictures.synced);
+            synchronized (encodeMs) {
+                encodeMs.update((System.nanoTime() - started) / 1_000_000);
+            }
+            if (pictures.oldestCapture != Long.MAX_VALUE) {
+                synchronized (latencyMs) {
+                    latencyMs.update(System.currentTimeMillis() - pictures.oldestCapture);
+                }
+            }
+            segments.inc();
+            framesOut.inc(frameCount);
+            return EncodedSegment.newBuilder()
+                    .setStreamId(streamId)
+                    .setSegmentIndex(ready.segmentIndex())
+                    .setFirstFrameIndex(ready.firstFrameIndex())
+                    .setFrameCount(frameCount)
+                    .setStartPtsMicros(encoded.startPtsMicros())
+                    .setDurationMicros(encoded.durationMicros())
+                    .setContainer(settings.container())
+                    .setCodecs(encoded.codecs())
+                    .setData(ByteBuffer.wrap(encoded.data()))
+                    .setLipSyncedFrames(pictures.synced)
+                    .setPassedThroughFrames(frameCount - pictures.synced)
+                    .setLast(ready.last())
+                    .build();
         }
-        segments.inc();
-        framesOut.inc(bgr.size());
-        framesSynced.inc(synced);
-        framesPassedThrough.inc(bgr.size() - synced);
-        return EncodedSegment.newBuilder()
-                .setStreamId(streamId)
-                .setSegmentIndex(ready.segmentIndex())
-                .setFirstFrameIndex(ready.firstFrameIndex())
-                .setFrameCount(bgr.size())
-                .setStartPtsMicros(encoded.startPtsMicros())
-                .setDurationMicros(encoded.durationMicros())
-                .setContainer(settings.container())
-                .setCodecs(encoded.codecs())
-                .setData(ByteBuffer.wrap(encoded.data()))
-                .setLipSyncedFrames(synced)
-                .setPassedThroughFrames(bgr.size() - synced)
-                .setLast(ready.last())
-                .build();
     }
 
     /**
-     * The original frame as a picture this segment owns (a BGR24 frame, which decodes to its own
-     * bytes, is copied: the face is pasted into the picture), or null when it does not decode.
+     * A segment's pictures for the encoder, decoded one at a time as it asks for them, each face
+     * pasted into its own freshly decoded picture (native, never copied into Java). A frame that is
+     * missing or does not decode repeats the picture before it; frames before the first that
+     * decodes take that one.
      */
-    private BgrImage picture(SyncedFace face) {
-        FaceFrame f = face.frame;
-        if (f.image == null) {
-            return null;
-        }
-        try {
-            BgrImage image = FrameImages.decode(f.codec, f.image, f.width, f.height, limits);
-            return image.bgr() == f.image
-                    ? new BgrImage(image.width(), image.height(), f.image.clone())
-                    : image;
-        } catch (ImageDecodeException e) {
-            return null; // counted as missing: the frame before it is shown again
-        }
-    }
+    private final class Pictures implements SegmentEncoder.SegmentFrames, AutoCloseable {
+        private final List<SyncedFace> frames;
+        private Mat current;
+        private int currentIndex = -1;
+        private int synced;
+        private int missing;
+        private long oldestCapture = Long.MAX_VALUE;
 
-    /** A segment whose first frames are missing starts with the first frame it has. */
-    private static void fillLeadingGaps(List<byte[]> bgr, int width, int height) {
-        byte[] first = bgr.stream().filter(b -> b != null).findFirst().orElse(null);
-        if (first == null) {
-            first = new byte[width * height * 3];
+        Pictures(List<SyncedFace> frames) {
+            this.frames = frames;
         }
-        for (int i = 0; i < bgr.size() && bgr.get(i) == null; i++) {
-            bgr.set(i, first);
+
+        /** The first picture of the segment; its size is the segment's. */
+        Mat first() throws SegmentEncodingException {
+            for (int k = 0; k < frames.size(); k++) {
+                Mat picture = decode(frames.get(k));
+                if (picture != null) {
+                    current = picture;
+                    currentIndex = k;
+                    return picture;
+                }
+            }
+            throw new SegmentEncodingException(
+                    "expected at least one frame of the segment to decode, found none of "
+                            + frames.size());
         }
-    }
 
-    private SegmentAssembler state() throws Exception {
-        SegmentAssembler state = assembler.value();
-        return state == null ? new SegmentAssembler() : state;
-    }
+        @Override
+        public Mat frame(int k) {
+            if (k <= currentIndex) {
+                return current; // the leading gap takes the first picture; it is pasted once
+            }
+            Mat picture = decode(frames.get(k));
+            if (picture != null) {
+                current.close();
+                current = picture;
+            }
+            currentIndex = k;
+            return current;
+        }
 
-    @Override
-    public void close() {
-        if (encoder != null) {
-            encoder.close();
+        /** The frame's picture with its face pasted in, counted; null when it has none. */
+        private Mat decode(SyncedFace face) {
+            if (face == null || face.frame.image == null) {
+                missing++;
+                return null;
+            }
+            FaceFrame f = face.frame;
+            Mat picture;
+            try {
+                picture = FrameImages.decodeNative(f.codec, f.image, f.width, f.height, limits);
+            } catch (ImageDecodeException e) {
+                missing++; // the frame before it is shown again
+                return null;
+            }
+            if (face.outcome == SyncedFace.Outcome.SYNCED) {
+                FacePaster.pasteInto(picture, f.box, face.generated, f.faceSize, faces.blend());
+                synced++;
+            }
+            oldestCapture = Math.min(oldestCapture, f.capturedAtMillis);
+            return picture;
+        }
+
+        @Override
+        public void close() {
+            if (current != null) {
+                current.close();
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 /**
  * Puts one stream's frames back in frame-index order and cuts them, with the stream's audio for
  * their time range and the AAC encoder's context around it, into segments of a fixed number of
- * frames (Flink-free; the operator {@link EncodeSegments} owns one per stream as keyed state).
+ * frames (Flink-free; the operator {@link AssembleSegments} owns one per stream as keyed state).
  *
  * <p>A segment is ready when all its frames are back and the audio covers its range and {@link
  * AacTrackEncoder#CONTEXT_AFTER} samples (96 ms) beyond, or the stream's audio has ended. If it

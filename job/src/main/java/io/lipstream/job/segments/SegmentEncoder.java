@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,26 @@ public final class SegmentEncoder implements AutoCloseable {
     }
 
     /**
+     * A segment's pictures, handed to the encoder one at a time and in order, so that a segment
+     * never holds all its decoded frames at once.
+     */
+    @FunctionalInterface
+    public interface SegmentFrames {
+        /**
+         * Picture {@code k} of the segment: a continuous 8-bit BGR matrix of the segment's size,
+         * still owned by the source; it need only stay valid until the next call.
+         */
+        Mat frame(int k) throws SegmentEncodingException;
+    }
+
+    /** Encodes frame {@code k} at {@code pts}. */
+    @FunctionalInterface
+    private interface FrameWriter {
+        void write(VideoTrackEncoder video, int k, long pts, PacketSink sink)
+                throws SegmentEncodingException;
+    }
+
+    /**
      * Encodes one self-contained segment (starting with a key frame) with H.264 video and AAC audio
      * into memory.
      *
@@ -58,18 +79,44 @@ public final class SegmentEncoder implements AutoCloseable {
      *     expected and what was found) or FFmpeg fails
      */
     public EncodedBytes encode(SegmentInput input) throws SegmentEncodingException {
-        if (closed) {
-            throw new IllegalStateException("SegmentEncoder is closed");
-        }
+        checkOpen();
         validate(input);
         List<byte[]> frames = input.bgrFrames();
+        return encode(
+                input,
+                frames.size(),
+                (video, k, pts, sink) -> video.encode(frames.get(k), pts, sink));
+    }
+
+    /**
+     * As {@link #encode(SegmentInput)}, with the segment's {@code frameCount} pictures taken from
+     * {@code frames} one at a time ({@code input.bgrFrames()} is not read).
+     *
+     * @throws SegmentEncodingException when the input or a picture is invalid, or FFmpeg fails
+     */
+    public EncodedBytes encode(SegmentInput input, int frameCount, SegmentFrames frames)
+            throws SegmentEncodingException {
+        checkOpen();
+        validateHeader(input);
+        if (frameCount < 1) {
+            throw new SegmentEncodingException(
+                    where(input) + "expected at least one frame, got " + frameCount);
+        }
+        return encode(
+                input,
+                frameCount,
+                (video, k, pts, sink) -> video.encode(frames.frame(k), pts, sink));
+    }
+
+    private EncodedBytes encode(SegmentInput input, int frameCount, FrameWriter frames)
+            throws SegmentEncodingException {
         SegmentClock clock =
                 new SegmentClock(
-                        input.firstFrameIndex(), frames.size(), input.fpsNum(), input.fpsDen());
+                        input.firstFrameIndex(), frameCount, input.fpsNum(), input.fpsDen());
         float[] audio = input.audio16kMono() == null ? new float[0] : input.audio16kMono();
 
         try (MemoryMuxer muxer = new MemoryMuxer(settings.container());
-                VideoTrackEncoder video = openVideo(input, muxer.needsGlobalHeader());
+                VideoTrackEncoder video = openVideo(input, frameCount, muxer.needsGlobalHeader());
                 AacTrackEncoder aac =
                         new AacTrackEncoder(settings.audioBitrate(), muxer.needsGlobalHeader())) {
             AVStream videoStream = muxer.addStream(video.context());
@@ -77,11 +124,11 @@ public final class SegmentEncoder implements AutoCloseable {
             muxer.writeHeader(settings.container());
 
             VideoPackets videoPackets = new VideoPackets(input, video, muxer, videoStream);
-            for (int k = 0; k < frames.size(); k++) {
-                video.encode(frames.get(k), input.firstFrameIndex() + k, videoPackets);
+            for (int k = 0; k < frameCount; k++) {
+                frames.write(video, k, input.firstFrameIndex() + k, videoPackets);
             }
             video.flush(videoPackets);
-            videoPackets.checkCount(frames.size());
+            videoPackets.checkCount(frameCount);
 
             aac.encode(
                     audio,
@@ -96,7 +143,7 @@ public final class SegmentEncoder implements AutoCloseable {
         }
     }
 
-    private VideoTrackEncoder openVideo(SegmentInput input, boolean globalHeader)
+    private VideoTrackEncoder openVideo(SegmentInput input, int frameCount, boolean globalHeader)
             throws SegmentEncodingException {
         while (!videoEncoders.isEmpty()) {
             String name = videoEncoders.get(0);
@@ -107,7 +154,7 @@ public final class SegmentEncoder implements AutoCloseable {
                         input.height(),
                         input.fpsNum(),
                         input.fpsDen(),
-                        input.bgrFrames().size(),
+                        frameCount,
                         settings,
                         globalHeader);
             } catch (SegmentEncodingException e) {
@@ -127,31 +174,19 @@ public final class SegmentEncoder implements AutoCloseable {
                         + " build, found none");
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("SegmentEncoder is closed");
+        }
+    }
+
+    private static String where(SegmentInput input) {
+        return "segment " + input.segmentIndex() + " of stream " + input.streamId() + ": ";
+    }
+
     private static void validate(SegmentInput input) throws SegmentEncodingException {
-        String where = "segment " + input.segmentIndex() + " of stream " + input.streamId() + ": ";
-        if (input.width() <= 0
-                || input.height() <= 0
-                || input.width() % 2 != 0
-                || input.height() % 2 != 0) {
-            throw new SegmentEncodingException(
-                    where
-                            + "expected a positive even width and height (H.264 4:2:0), got "
-                            + input.width()
-                            + "x"
-                            + input.height());
-        }
-        if (input.fpsNum() <= 0 || input.fpsDen() <= 0) {
-            throw new SegmentEncodingException(
-                    where
-                            + "expected a positive frame rate, got "
-                            + input.fpsNum()
-                            + "/"
-                            + input.fpsDen());
-        }
-        if (input.firstFrameIndex() < 0) {
-            throw new SegmentEncodingException(
-                    where + "expected firstFrameIndex >= 0, got " + input.firstFrameIndex());
-        }
+        validateHeader(input);
+        String where = where(input);
         List<byte[]> frames = input.bgrFrames();
         if (frames == null || frames.isEmpty()) {
             throw new SegmentEncodingException(where + "expected at least one frame, got none");
@@ -174,6 +209,33 @@ public final class SegmentEncoder implements AutoCloseable {
                                 + " BGR24), got "
                                 + (frame == null ? "null" : frame.length));
             }
+        }
+    }
+
+    private static void validateHeader(SegmentInput input) throws SegmentEncodingException {
+        String where = where(input);
+        if (input.width() <= 0
+                || input.height() <= 0
+                || input.width() % 2 != 0
+                || input.height() % 2 != 0) {
+            throw new SegmentEncodingException(
+                    where
+                            + "expected a positive even width and height (H.264 4:2:0), got "
+                            + input.width()
+                            + "x"
+                            + input.height());
+        }
+        if (input.fpsNum() <= 0 || input.fpsDen() <= 0) {
+            throw new SegmentEncodingException(
+                    where
+                            + "expected a positive frame rate, got "
+                            + input.fpsNum()
+                            + "/"
+                            + input.fpsDen());
+        }
+        if (input.firstFrameIndex() < 0) {
+            throw new SegmentEncodingException(
+                    where + "expected firstFrameIndex >= 0, got " + input.firstFrameIndex());
         }
     }
 

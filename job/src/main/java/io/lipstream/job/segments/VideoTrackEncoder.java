@@ -31,6 +31,7 @@ import static org.bytedeco.ffmpeg.global.swscale.SWS_BICUBIC;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 import io.lipstream.connectors.media.FfmpegStatus;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -44,6 +45,7 @@ import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * One segment's H.264 encoder: BGR24 frames in, packets out, one key frame (IDR) at the start and
@@ -178,6 +180,41 @@ final class VideoTrackEncoder implements AutoCloseable {
     /** Encodes one BGR24 frame presented at {@code pts} (a frame index). */
     void encode(byte[] bgrFrame, long pts, PacketSink sink) throws SegmentEncodingException {
         bgr.position(0).put(bgrFrame, 0, bgrFrame.length);
+        bgrPlanes.put(0, bgr);
+        bgrStrides.put(0, width * BGR_BYTES_PER_PIXEL);
+        encodePlanes(pts, sink);
+    }
+
+    /**
+     * Encodes one picture presented at {@code pts}: an 8-bit BGR matrix of the encoder's size, read
+     * where it lies (no copy into Java and back).
+     */
+    void encode(Mat bgrFrame, long pts, PacketSink sink) throws SegmentEncodingException {
+        if (bgrFrame.type() != CV_8UC3
+                || bgrFrame.cols() != width
+                || bgrFrame.rows() != height
+                || !bgrFrame.isContinuous()) {
+            throw new SegmentEncodingException(
+                    "frame "
+                            + pts
+                            + ": expected a "
+                            + width
+                            + "x"
+                            + height
+                            + " continuous BGR24 picture, got "
+                            + bgrFrame.cols()
+                            + "x"
+                            + bgrFrame.rows()
+                            + " of OpenCV type "
+                            + bgrFrame.type()
+                            + (bgrFrame.isContinuous() ? "" : ", not continuous"));
+        }
+        bgrPlanes.put(0, bgrFrame.data());
+        bgrStrides.put(0, width * BGR_BYTES_PER_PIXEL);
+        encodePlanes(pts, sink);
+    }
+
+    private void encodePlanes(long pts, PacketSink sink) throws SegmentEncodingException {
         FfmpegStatus.check(
                 av_frame_make_writable(picture),
                 "av_frame_make_writable(video)",

@@ -40,6 +40,61 @@ class FrameImagesTest {
     }
 
     @Test
+    void shouldDecodeIntoANativePictureTheSamePixelsWithTheSameChecks() {
+        BgrImage frame = ClipFrames.frame(0);
+        byte[] jpeg = FrameImages.encodeJpeg(frame, 90);
+        BgrImage decoded = FrameImages.decode(ImageCodec.JPEG, jpeg, W, H, LIMITS);
+        try (var picture = FrameImages.decodeNative(ImageCodec.JPEG, jpeg, W, H, LIMITS)) {
+            assertArrayEquals(decoded.bgr(), Mats.bytes(picture));
+        }
+        try (var picture = FrameImages.decodeNative(ImageCodec.BGR24, frame.bgr(), W, H, LIMITS)) {
+            assertArrayEquals(frame.bgr(), Mats.bytes(picture));
+        }
+        assertThrows(
+                ImageDecodeException.class,
+                () -> FrameImages.decodeNative(ImageCodec.JPEG, jpeg, W + 2, H, LIMITS));
+        byte[] corrupt = Arrays.copyOf(jpeg, jpeg.length);
+        int sof = indexOfMarker(corrupt, 0xC0);
+        Arrays.fill(corrupt, sof + 20, corrupt.length, (byte) 0x5A);
+        assertThrows(
+                ImageDecodeException.class,
+                () -> FrameImages.decodeNative(ImageCodec.JPEG, corrupt, W, H, LIMITS));
+    }
+
+    @Test
+    void shouldDecodeAJpegAtAReducedScaleWithTheSameChecks() {
+        BgrImage frame = ClipFrames.frame(0);
+        byte[] jpeg = FrameImages.encodeJpeg(frame, 90);
+        BgrImage full = FrameImages.decode(ImageCodec.JPEG, jpeg, W, H, LIMITS);
+        for (int factor : new int[] {1, 2, 4, 8}) {
+            FrameImages.Reduced reduced =
+                    FrameImages.decodeReduced(ImageCodec.JPEG, jpeg, W, H, LIMITS, factor);
+            assertEquals(factor, reduced.factor());
+            assertEquals((W + factor - 1) / factor, reduced.image().width());
+            assertEquals((H + factor - 1) / factor, reduced.image().height());
+            // A face box at a quarter of the frame: the same face in the reduced picture.
+            FaceBox box = new FaceBox(W / 4, H / 4, W / 2, H / 2);
+            byte[] fromFull = FaceTensors.crop(full, box, FaceTensors.FACE_SIZE / factor);
+            byte[] fromReduced =
+                    FaceTensors.crop(
+                            reduced.image(), reduced.scale(box), FaceTensors.FACE_SIZE / factor);
+            int side = FaceTensors.FACE_SIZE / factor;
+            double psnr =
+                    psnr(new BgrImage(side, side, fromFull), new BgrImage(side, side, fromReduced));
+            assertTrue(psnr > 25, "factor " + factor + ": PSNR " + psnr);
+        }
+        byte[] corrupt = Arrays.copyOf(jpeg, jpeg.length);
+        int sof = indexOfMarker(corrupt, 0xC0);
+        Arrays.fill(corrupt, sof + 20, corrupt.length, (byte) 0x5A);
+        assertThrows(
+                ImageDecodeException.class,
+                () -> FrameImages.decodeReduced(ImageCodec.JPEG, corrupt, W, H, LIMITS, 8));
+        assertThrows(
+                ImageDecodeException.class,
+                () -> FrameImages.decodeReduced(ImageCodec.JPEG, jpeg, W + 2, H, LIMITS, 4));
+    }
+
+    @Test
     void shouldTakeBgr24BytesAsTheyAre() {
         byte[] raw = ClipFrames.frame(0).bgr();
         assertSame(raw, FrameImages.decode(ImageCodec.BGR24, raw, W, H, LIMITS).bgr());

@@ -11,22 +11,29 @@ import io.lipstream.job.stream.SyncedFace;
 import io.lipstream.schema.EncodedSegment;
 import io.lipstream.schema.ImageCodec;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link EncodeSegments} as Flink runs it (keyed state, snapshots), on synthetic frames that carry
- * their index in their pixels: frames arriving in any order come out in order, in whole segments,
- * and a restore from a snapshot taken mid-stream loses and repeats nothing.
+ * {@link AssembleSegments} then {@link EncodeSegments} as Flink runs them (keyed state, snapshots,
+ * the ordered async encoding stage), on synthetic frames that carry their index in their pixels:
+ * frames arriving in any order come out in order, in whole segments, and a restore from a snapshot
+ * taken mid-stream loses and repeats nothing.
  */
 class EncodeSegmentsTest {
     private static final String STREAM = "s";
@@ -49,7 +56,7 @@ class EncodeSegmentsTest {
             for (long i : shuffled(0, FRAMES, 1)) {
                 harness.processElement1(new StreamRecord<>(frame(i), i));
             }
-            out = harness.extractOutputValues();
+            out = encode(harness.extractOutputValues());
             stateLeft = harness.numKeyedStateEntries();
         }
 
@@ -83,7 +90,7 @@ class EncodeSegmentsTest {
             for (long i : shuffled(17, FRAMES, 3)) {
                 after.processElement1(new StreamRecord<>(frame(i), i));
             }
-            out.addAll(after.extractOutputValues());
+            out.addAll(encode(after.extractOutputValues()));
             stateLeft = after.numKeyedStateEntries();
         }
 
@@ -115,18 +122,43 @@ class EncodeSegmentsTest {
     }
 
     private static KeyedTwoInputStreamOperatorTestHarness<
-                    String, SyncedFace, AudioSpan, EncodedSegment>
+                    String, SyncedFace, AudioSpan, AssembledSegment>
             harness() throws Exception {
-        Configuration config = new Configuration();
-        config.setString("segments.duration", SEGMENT_FRAMES * 1000 / FPS + " ms");
         return new KeyedTwoInputStreamOperatorTestHarness<>(
                 new KeyedCoProcessOperator<>(
-                        new EncodeSegments(
-                                SegmentOptions.Settings.from(config),
-                                FacesOptions.Settings.from(config))),
+                        new AssembleSegments(SegmentOptions.Settings.from(config()))),
                 (SyncedFace f) -> f.frame.streamId,
                 (AudioSpan a) -> a.streamId,
                 Types.STRING);
+    }
+
+    /** The assembled segments through the ordered async encoding stage, as the job runs it. */
+    private static List<EncodedSegment> encode(List<AssembledSegment> assembled) throws Exception {
+        Configuration config = config();
+        SegmentOptions.Settings settings = SegmentOptions.Settings.from(config);
+        try (var encoder =
+                new OneInputStreamOperatorTestHarness<AssembledSegment, EncodedSegment>(
+                        new AsyncWaitOperatorFactory<>(
+                                new EncodeSegments(settings, FacesOptions.Settings.from(config)),
+                                Duration.ofMinutes(5).toMillis(),
+                                EncodeSegments.capacity(settings),
+                                AsyncDataStream.OutputMode.ORDERED),
+                        TypeInformation.of(AssembledSegment.class)
+                                .createSerializer(new SerializerConfigImpl()))) {
+            encoder.open();
+            long time = 0;
+            for (AssembledSegment segment : assembled) {
+                encoder.processElement(new StreamRecord<>(segment, time++));
+            }
+            encoder.endInput();
+            return encoder.extractOutputValues();
+        }
+    }
+
+    private static Configuration config() {
+        Configuration config = new Configuration();
+        config.setString("segments.duration", SEGMENT_FRAMES * 1000 / FPS + " ms");
+        return config;
     }
 
     /** The indices {@code from .. to - 1} in a seeded random order. */

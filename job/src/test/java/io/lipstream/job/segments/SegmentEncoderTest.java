@@ -2,6 +2,7 @@ package io.lipstream.job.segments;
 
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -112,6 +114,49 @@ class SegmentEncoderTest {
         for (int k = 0; k < input.bgrFrames().size(); k++) {
             double psnr = SyntheticMedia.psnr(input.bgrFrames().get(k), decoded.frames().get(k));
             assertTrue(psnr >= 30.0, "PSNR of frame " + k + ": " + psnr + " dB");
+        }
+    }
+
+    @Test
+    void shouldEncodePicturesHandedOneAtATimeAsTheSameSegmentFromArrays() throws Exception {
+        SegmentInput input = SyntheticMedia.segment(0, 0, 25, 640, 360, 25, 1);
+        List<Integer> asked = new ArrayList<>();
+        EncodedBytes streamed;
+        try (SegmentEncoder encoder = new SegmentEncoder(EncoderSettings.defaults());
+                Mat picture = new Mat(360, 640, CV_8UC3)) {
+            streamed =
+                    encoder.encode(
+                            input,
+                            input.bgrFrames().size(),
+                            k -> {
+                                asked.add(k);
+                                picture.data().put(input.bgrFrames().get(k));
+                                return picture;
+                            });
+        }
+
+        assertEquals(java.util.stream.IntStream.range(0, 25).boxed().toList(), asked);
+        DecodedMedia fromArrays = DecodedMedia.of(encode(EncoderSettings.defaults(), input).data());
+        DecodedMedia decoded = DecodedMedia.of(streamed.data());
+        assertEquals(25, decoded.frameCount());
+        for (int k = 0; k < 25; k++) {
+            assertEquals(k, SyntheticMedia.readIndex(decoded.frames().get(k), 640));
+            assertTrue(
+                    java.util.Arrays.equals(fromArrays.frames().get(k), decoded.frames().get(k)),
+                    "frame " + k + " differs from the encoding of the same arrays");
+        }
+    }
+
+    @Test
+    void shouldRejectAPictureOfAnotherSizeSayingWhatWasExpected() {
+        SegmentInput input = SyntheticMedia.segment(0, 0, 2, 640, 360, 25, 1);
+        try (SegmentEncoder encoder = new SegmentEncoder(EncoderSettings.defaults());
+                Mat small = new Mat(180, 320, CV_8UC3)) {
+            SegmentEncodingException e =
+                    assertThrows(
+                            SegmentEncodingException.class,
+                            () -> encoder.encode(input, 2, k -> small));
+            assertContains(e.getMessage(), "640x360", "320x180");
         }
     }
 

@@ -95,6 +95,7 @@ public final class BenchReport {
     private final List<PipelineBench.Result> pipeline;
     private final PipelineBench.Result live;
     private final double streamFps;
+    private final MediaFloor.Result floor;
     private final Map<String, String> jobOptions;
 
     BenchReport(
@@ -107,6 +108,7 @@ public final class BenchReport {
             List<PipelineBench.Result> pipeline,
             PipelineBench.Result live,
             double streamFps,
+            MediaFloor.Result floor,
             Map<String, String> jobOptions) {
         this.model = model;
         this.video = video;
@@ -117,6 +119,7 @@ public final class BenchReport {
         this.pipeline = List.copyOf(pipeline);
         this.live = live;
         this.streamFps = streamFps;
+        this.floor = floor;
         this.jobOptions = new java.util.TreeMap<>(jobOptions);
     }
 
@@ -217,6 +220,11 @@ public final class BenchReport {
         root.put("pipeline", pipelineRows);
         root.put("limits", limits(best));
         cpuBudget(best).ifPresent(budget -> root.put("cpu_budget_per_frame", budget.toMap()));
+        root.put("media_floor_ms_per_frame", floor.floorMap());
+        root.put("ingest_ms_per_frame", floor.ingestMap());
+        cpuBudget(best)
+                .ifPresent(
+                        b -> root.put("rest_over_media_floor", floor.ratios(b.rest(), b.client())));
         root.put("job_options", jobOptions);
         try {
             return JSON.writeValueAsString(root) + "\n";
@@ -325,6 +333,7 @@ public final class BenchReport {
                                                 b.bareInferencePerPair(),
                                                 RATIO_GOAL,
                                                 b.restAtGoal())));
+        cpuBudget(headline()).ifPresent(b -> t.append(floor.summary(b.rest(), b.client())));
         if (live != null) {
             t.append(
                     String.format(
@@ -366,7 +375,8 @@ public final class BenchReport {
             double inference,
             double rest,
             double idle,
-            double restAtGoal) {
+            double restAtGoal,
+            double client) {
 
         Map<String, Double> toMap() {
             Map<String, Double> m = new LinkedHashMap<>();
@@ -394,7 +404,8 @@ public final class BenchReport {
                                     inference,
                                     used - inference,
                                     idle,
-                                    bareMs / RATIO_GOAL - inference);
+                                    bareMs / RATIO_GOAL - inference,
+                                    ms.getOrDefault(CpuByStage.CLIENT, 0.0));
                         });
     }
 

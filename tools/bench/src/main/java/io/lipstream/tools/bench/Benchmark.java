@@ -4,6 +4,7 @@ import io.lipstream.inference.InferenceDevice;
 import io.lipstream.inference.Wav2LipModel;
 import io.lipstream.inference.Wav2LipShapes;
 import io.lipstream.job.options.InferenceOptions;
+import io.lipstream.job.options.SegmentOptions;
 import io.lipstream.tools.embedded.FlinkTarget;
 import io.lipstream.tools.embedded.LipSyncRun;
 import io.lipstream.tools.model.ModelSynth;
@@ -143,6 +144,7 @@ public final class Benchmark {
             TreeSet<Integer> batches = new TreeSet<>(settings.batches());
             batches.add(settings.pipelineBatch());
             BareSide bare = measureBare(model, config, batches);
+            MediaFloor.Result floor = measureFloor(config);
             PipelineRuns pipeline = measurePipeline(config);
             // The machine's speed drifts (about 10% over minutes on a shared VM): measure the
             // pipeline's batch once more, so the ratio divides by the bare speed around the runs.
@@ -165,6 +167,7 @@ public final class Benchmark {
                     pipeline.throughput(),
                     pipeline.live(),
                     pipeline.streamFps(),
+                    floor,
                     config.toMap());
         } finally {
             if (synthesized != null) {
@@ -172,6 +175,26 @@ public final class Benchmark {
                 Files.deleteIfExists(synthesized);
             }
         }
+    }
+
+    private MediaFloor.Result measureFloor(Configuration config) throws Exception {
+        progress.println("Media floor: JPEG decode and segment encode of the video, one thread...");
+        progress.flush();
+        MediaFloor.Result floor =
+                MediaFloor.measure(settings.video(), SegmentOptions.Settings.from(config));
+        progress.printf(
+                Locale.ROOT,
+                "  %.1f ms per frame (JPEG decode %.1f, %s segment encode %.1f); ingest side %.1f"
+                        + " ms (source decode %.1f, JPEG encode %.1f)%n",
+                floor.floorMs(),
+                floor.jpegDecodeMs(),
+                floor.encoder(),
+                floor.segmentEncodeMs(),
+                floor.ingestMs(),
+                floor.sourceDecodeMs(),
+                floor.jpegEncodeMs());
+        progress.flush();
+        return floor;
     }
 
     private record BareSide(

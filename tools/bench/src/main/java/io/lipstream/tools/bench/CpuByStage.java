@@ -30,13 +30,16 @@ final class CpuByStage {
     /** The stage that runs the model. */
     static final String INFERENCE = "onnx_runtime";
 
+    /** The bench's own client: frames decoded, JPEG-encoded and sent to Kafka, segments read. */
+    static final String CLIENT = "bench_client";
+
     /** Not a stage: the cores' time no thread of this JVM used, in {@link #msPerFrame}. */
     static final String IDLE = "idle";
 
     private static final List<Stage> STAGES =
             List.of(
                     new Stage(INFERENCE, List.of(OrtRuntime.THREAD_NAME, "lipsync-inference")),
-                    new Stage("encode_segments", List.of("EncodeSegments")),
+                    new Stage("encode_segments", List.of("EncodeSegments", "AssembleSegments")),
                     new Stage("track_faces", List.of("TrackFaces")),
                     new Stage("align_audio_and_mel", List.of("AlignAudioToFrames")),
                     new Stage(
@@ -46,7 +49,7 @@ final class CpuByStage {
                     new Stage("jit_compiler", List.of("C1 CompilerThread", "C2 CompilerThread")),
                     new Stage("garbage_collector", List.of("GC Thread", "G1 ")),
                     // The bench's own client: frames sent to Kafka, segments read back.
-                    new Stage("bench_client", List.of("ingest-", PipelineBench.CLIENT_THREAD)),
+                    new Stage(CLIENT, List.of("ingest-", PipelineBench.CLIENT_THREAD)),
                     new Stage(
                             "kafka",
                             List.of(

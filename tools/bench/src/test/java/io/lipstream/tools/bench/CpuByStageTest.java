@@ -28,6 +28,8 @@ class CpuByStageTest {
         assertEquals("onnx_runtime", CpuByStage.stageOf(OrtRuntime.THREAD_NAME));
         assertEquals("onnx_runtime", CpuByStage.stageOf("lipsync-inferen"));
         assertEquals("encode_segments", CpuByStage.stageOf("EncodeSegments "));
+        assertEquals("encode_segments", CpuByStage.stageOf("EncodeSegments-"));
+        assertEquals("encode_segments", CpuByStage.stageOf("AssembleSegment"));
         assertEquals("track_faces", CpuByStage.stageOf("TrackFaces (1/1"));
         assertEquals("checkpoints", CpuByStage.stageOf("AsyncOperations"));
         assertEquals("jit_compiler", CpuByStage.stageOf("C2 CompilerThre"));
