@@ -46,16 +46,7 @@ public final class FrameImages {
             int declaredWidth,
             int declaredHeight,
             FrameLimits limits) {
-        Objects.requireNonNull(codec, "codec");
-        Objects.requireNonNull(limits, "limits");
-        checkDeclared(declaredWidth, declaredHeight, limits);
-        if (data == null || data.length == 0) {
-            throw new ImageDecodeException("expected " + codec + " image bytes, found none");
-        }
-        if (data.length > limits.maxBytes()) {
-            throw new ImageDecodeException(
-                    "expected at most " + limits.maxBytes() + " image bytes, found " + data.length);
-        }
+        checkBytes(codec, data, declaredWidth, declaredHeight, limits);
         switch (codec) {
             case BGR24:
                 long expected = (long) declaredWidth * declaredHeight * BgrImage.CHANNELS;
@@ -100,14 +91,7 @@ public final class FrameImages {
         if (codec == ImageCodec.BGR24) {
             return Mats.of(decode(codec, data, declaredWidth, declaredHeight, limits));
         }
-        checkDeclared(declaredWidth, declaredHeight, limits);
-        if (data == null || data.length == 0) {
-            throw new ImageDecodeException("expected " + codec + " image bytes, found none");
-        }
-        if (data.length > limits.maxBytes()) {
-            throw new ImageDecodeException(
-                    "expected at most " + limits.maxBytes() + " image bytes, found " + data.length);
-        }
+        checkBytes(codec, data, declaredWidth, declaredHeight, limits);
         switch (codec) {
             case JPEG:
                 checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
@@ -182,15 +166,7 @@ public final class FrameImages {
                     declaredWidth,
                     declaredHeight);
         }
-        Objects.requireNonNull(limits, "limits");
-        checkDeclared(declaredWidth, declaredHeight, limits);
-        if (data == null || data.length == 0) {
-            throw new ImageDecodeException("expected " + codec + " image bytes, found none");
-        }
-        if (data.length > limits.maxBytes()) {
-            throw new ImageDecodeException(
-                    "expected at most " + limits.maxBytes() + " image bytes, found " + data.length);
-        }
+        checkBytes(codec, data, declaredWidth, declaredHeight, limits);
         checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
         // libjpeg scales to ceil(size / factor).
         int width = (declaredWidth + factor - 1) / factor;
@@ -218,6 +194,25 @@ public final class FrameImages {
             byte[] bytes = new byte[(int) out.limit()];
             out.get(bytes);
             return bytes;
+        }
+    }
+
+    /** The checks every decode makes before touching the bytes: declared size, presence, length. */
+    private static void checkBytes(
+            ImageCodec codec,
+            byte[] data,
+            int declaredWidth,
+            int declaredHeight,
+            FrameLimits limits) {
+        Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(limits, "limits");
+        checkDeclared(declaredWidth, declaredHeight, limits);
+        if (data == null || data.length == 0) {
+            throw new ImageDecodeException("expected " + codec + " image bytes, found none");
+        }
+        if (data.length > limits.maxBytes()) {
+            throw new ImageDecodeException(
+                    "expected at most " + limits.maxBytes() + " image bytes, found " + data.length);
         }
     }
 
