@@ -142,6 +142,20 @@ public final class LiveIngest {
         readFeed(request, source, video, keepRunning, null);
     }
 
+    /** The error of a source that delivered nothing within the request's timeout. */
+    private static MediaException neverCame(
+            Request request, String what, LiveSource source, String lastError) {
+        return new MediaException(
+                "no "
+                        + what
+                        + " from "
+                        + source.location()
+                        + " within "
+                        + request.sourceTimeout().toSeconds()
+                        + " s: "
+                        + lastError);
+    }
+
     /**
      * Reads one feed until stopped, reopening it when it drops. With {@code video} the feed gives
      * the pictures (and its own audio when the request has no separate audio); otherwise only
@@ -187,15 +201,7 @@ public final class LiveIngest {
                             break;
                         }
                         if (!delivered && System.nanoTime() >= deadline) {
-                            throw new MediaException(
-                                    "no "
-                                            + what
-                                            + " from "
-                                            + source.location()
-                                            + " within "
-                                            + request.sourceTimeout().toSeconds()
-                                            + " s: "
-                                            + lastError);
+                            throw neverCame(request, what, source, lastError);
                         }
                         // A listener that waited its whole turn listens again at once.
                         if (System.nanoTime() - attemptStart < connectWait.toNanos()) {
@@ -268,15 +274,7 @@ public final class LiveIngest {
                     break;
                 }
                 if (!delivered && System.nanoTime() >= deadline) {
-                    throw new MediaException(
-                            "no "
-                                    + what
-                                    + " from "
-                                    + source.location()
-                                    + " within "
-                                    + request.sourceTimeout().toSeconds()
-                                    + " s: "
-                                    + lastError);
+                    throw neverCame(request, what, source, lastError);
                 }
                 if (delivered) {
                     log.accept(
