@@ -1,10 +1,9 @@
 package io.lipstream.job.faces;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
-import org.bytedeco.javacpp.BytePointer;
+import java.util.Arrays;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 
@@ -53,12 +52,8 @@ public final class FacePaster {
     public static void pasteInto(
             BgrImage frame, FaceBox box, byte[] faceBgr, int size, Blend blend) {
         Mats.requireInside(box, frame);
-        FaceTensors.checkCrop(faceBgr, size);
         byte[] resized;
-        try (Mat face = Mats.of(faceBgr, size, size);
-                Mat scaled = new Mat();
-                Size target = new Size(box.width(), box.height())) {
-            resize(face, scaled, target, 0, 0, INTER_LINEAR);
+        try (Mat scaled = resized(faceBgr, size, box.width(), box.height())) {
             resized = Mats.bytes(scaled);
         }
         byte[] out = frame.bgr();
@@ -80,64 +75,44 @@ public final class FacePaster {
     }
 
     /**
-     * As {@link #pasteInto(BgrImage, FaceBox, byte[], int, Blend)}, into a native picture (8-bit
-     * BGR, continuous): only the box's rows are copied out and back, not the frame.
+     * How much of the generated face each pixel of a {@code width x height} box takes, rows packed
+     * (0: the original pixel, 1: the generated one): all 1 for HARD, the soft-edged mask around the
+     * lower face for FEATHER.
      */
-    public static void pasteInto(Mat frame, FaceBox box, byte[] faceBgr, int size, Blend blend) {
-        if (frame.type() != CV_8UC3 || !frame.isContinuous()) {
-            throw new IllegalArgumentException(
-                    "expected a continuous 8-bit BGR picture, found OpenCV type " + frame.type());
+    public static double[] weights(int width, int height, Blend blend) {
+        double[] weights = new double[width * height];
+        if (blend == Blend.HARD) {
+            Arrays.fill(weights, 1);
+            return weights;
         }
-        if (!box.isInside(frame.cols(), frame.rows())) {
-            throw new IllegalArgumentException(
-                    "face box must lie inside the "
-                            + frame.cols()
-                            + "x"
-                            + frame.rows()
-                            + " frame (pad it first), found "
-                            + box);
+        double[] columns = new double[width];
+        for (int x = 0; x < width; x++) {
+            double u = (x + 0.5) / width;
+            columns[x] = smoothstep(u / EDGE_FADE) * smoothstep((1 - u) / EDGE_FADE);
         }
-        int rowBytes = box.width() * BgrImage.CHANNELS;
-        long frameRowBytes = (long) frame.cols() * BgrImage.CHANNELS;
-        long left = (long) box.x1() * BgrImage.CHANNELS;
-        byte[] region = new byte[rowBytes * box.height()];
-        BytePointer data = frame.data();
-        for (int row = 0; row < box.height(); row++) {
-            data.position((box.y1() + row) * frameRowBytes + left)
-                    .get(region, row * rowBytes, rowBytes);
+        for (int y = 0; y < height; y++) {
+            double v = (y + 0.5) / height;
+            double rowAlpha =
+                    smoothstep((v - MOUTH_FROM) / MOUTH_FADE) * smoothstep((1 - v) / EDGE_FADE);
+            for (int x = 0; x < width; x++) {
+                weights[y * width + x] = rowAlpha * columns[x];
+            }
         }
-        pasteInto(
-                new BgrImage(box.width(), box.height(), region),
-                FaceBox.ofSize(0, 0, box.width(), box.height()),
-                faceBgr,
-                size,
-                blend);
-        for (int row = 0; row < box.height(); row++) {
-            data.position((box.y1() + row) * frameRowBytes + left)
-                    .put(region, row * rowBytes, rowBytes);
-        }
-        data.position(0);
+        return weights;
     }
 
     private static void feather(byte[] face, FaceBox box, byte[] out, int frameRowBytes, int left) {
         int w = box.width();
         int h = box.height();
-        double[] columns = new double[w];
-        for (int x = 0; x < w; x++) {
-            double u = (x + 0.5) / w;
-            columns[x] = smoothstep(u / EDGE_FADE) * smoothstep((1 - u) / EDGE_FADE);
-        }
+        double[] weights = weights(w, h, Blend.FEATHER);
         for (int y = 0; y < h; y++) {
-            double v = (y + 0.5) / h;
-            double rowAlpha =
-                    smoothstep((v - MOUTH_FROM) / MOUTH_FADE) * smoothstep((1 - v) / EDGE_FADE);
-            if (rowAlpha == 0) {
-                continue;
-            }
             int frameRow = (box.y1() + y) * frameRowBytes + left;
             int faceRow = y * w * BgrImage.CHANNELS;
             for (int x = 0; x < w; x++) {
-                double alpha = rowAlpha * columns[x];
+                double alpha = weights[y * w + x];
+                if (alpha == 0) {
+                    continue;
+                }
                 for (int c = 0; c < BgrImage.CHANNELS; c++) {
                     int i = frameRow + x * BgrImage.CHANNELS + c;
                     int original = out[i] & 0xFF;
@@ -146,6 +121,20 @@ public final class FacePaster {
                 }
             }
         }
+    }
+
+    /**
+     * The generated face ({@code size x size} BGR) resized bilinearly to {@code width x height}, as
+     * the paste puts it in the box.
+     */
+    public static Mat resized(byte[] faceBgr, int size, int width, int height) {
+        FaceTensors.checkCrop(faceBgr, size);
+        Mat scaled = new Mat();
+        try (Mat face = Mats.of(faceBgr, size, size);
+                Size target = new Size(width, height)) {
+            resize(face, scaled, target, 0, 0, INTER_LINEAR);
+        }
+        return scaled;
     }
 
     /** 0 below 0, 1 above 1, the cubic {@code 3t^2 - 2t^3} between. */

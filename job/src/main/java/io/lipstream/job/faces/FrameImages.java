@@ -46,9 +46,30 @@ public final class FrameImages {
             int declaredWidth,
             int declaredHeight,
             FrameLimits limits) {
+        checkEncoded(codec, data, declaredWidth, declaredHeight, limits);
+        if (codec == ImageCodec.BGR24) {
+            return new BgrImage(declaredWidth, declaredHeight, data);
+        }
+        return decodeWithOpenCv(codec, data, declaredWidth, declaredHeight);
+    }
+
+    /**
+     * The checks every decode here makes before touching the pixels, for a decoder of its own that
+     * must reject what this class rejects: the declared size and the byte count within {@code
+     * limits}; for JPEG and PNG the size in the image header as declared, for BGR24 the byte count
+     * of the declared size.
+     *
+     * @throws ImageDecodeException if a check fails or the codec is none of these
+     */
+    public static void checkEncoded(
+            ImageCodec codec,
+            byte[] data,
+            int declaredWidth,
+            int declaredHeight,
+            FrameLimits limits) {
         checkBytes(codec, data, declaredWidth, declaredHeight, limits);
         switch (codec) {
-            case BGR24:
+            case BGR24 -> {
                 long expected = (long) declaredWidth * declaredHeight * BgrImage.CHANNELS;
                 if (data.length != expected) {
                     throw new ImageDecodeException(
@@ -61,16 +82,25 @@ public final class FrameImages {
                                     + ", found "
                                     + data.length);
                 }
-                return new BgrImage(declaredWidth, declaredHeight, data);
-            case JPEG:
-                checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
-                return decodeWithOpenCv(codec, data, declaredWidth, declaredHeight);
-            case PNG:
-                checkHeader(codec, ImageHeaders.pngSize(data), declaredWidth, declaredHeight);
-                return decodeWithOpenCv(codec, data, declaredWidth, declaredHeight);
-            default:
-                throw new ImageDecodeException("expected JPEG, PNG or BGR24, found codec " + codec);
+            }
+            case JPEG ->
+                    checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
+            case PNG ->
+                    checkHeader(codec, ImageHeaders.pngSize(data), declaredWidth, declaredHeight);
+            default ->
+                    throw new ImageDecodeException(
+                            "expected JPEG, PNG or BGR24, found codec " + codec);
         }
+    }
+
+    /**
+     * Checks that a JPEG's image data is whole (a start-of-scan segment, the end-of-image marker
+     * last), for a decoder that would otherwise make a picture of a JPEG cut short: FFmpeg's.
+     *
+     * @throws ImageDecodeException if it is not
+     */
+    public static void checkJpegScan(byte[] data) {
+        ImageHeaders.requireJpegScan(data);
     }
 
     /**
@@ -86,21 +116,9 @@ public final class FrameImages {
             int declaredWidth,
             int declaredHeight,
             FrameLimits limits) {
-        Objects.requireNonNull(codec, "codec");
-        Objects.requireNonNull(limits, "limits");
+        checkEncoded(codec, data, declaredWidth, declaredHeight, limits);
         if (codec == ImageCodec.BGR24) {
-            return Mats.of(decode(codec, data, declaredWidth, declaredHeight, limits));
-        }
-        checkBytes(codec, data, declaredWidth, declaredHeight, limits);
-        switch (codec) {
-            case JPEG:
-                checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
-                break;
-            case PNG:
-                checkHeader(codec, ImageHeaders.pngSize(data), declaredWidth, declaredHeight);
-                break;
-            default:
-                throw new ImageDecodeException("expected JPEG, PNG or BGR24, found codec " + codec);
+            return Mats.of(data, declaredWidth, declaredHeight);
         }
         return decodeMat(codec, data, declaredWidth, declaredHeight, DECODE_FLAGS);
     }
@@ -166,8 +184,7 @@ public final class FrameImages {
                     declaredWidth,
                     declaredHeight);
         }
-        checkBytes(codec, data, declaredWidth, declaredHeight, limits);
-        checkHeader(codec, ImageHeaders.jpegSize(data), declaredWidth, declaredHeight);
+        checkEncoded(codec, data, declaredWidth, declaredHeight, limits);
         // libjpeg scales to ceil(size / factor).
         int width = (declaredWidth + factor - 1) / factor;
         int height = (declaredHeight + factor - 1) / factor;

@@ -80,6 +80,49 @@ final class ImageHeaders {
                         + " bytes");
     }
 
+    /**
+     * Checks that a JPEG has its image data whole: a start-of-scan segment after its headers, and
+     * the end-of-image marker last (trailing zero bytes allowed). FFmpeg's MJPEG decoder makes a
+     * picture of a JPEG cut short or missing its scan without an error; libjpeg refuses them.
+     */
+    static void requireJpegScan(byte[] data) {
+        jpegSize(data); // a JPEG with a frame header
+        int pos = 2;
+        boolean scan = false;
+        while (pos + 4 <= data.length) {
+            int marker = u8(data, pos + 1);
+            if (u8(data, pos) != JPEG_MARKER || marker == EOI) {
+                break;
+            }
+            if (marker == JPEG_MARKER) {
+                pos++;
+                continue;
+            }
+            if (marker == TEM || (marker >= RST0 && marker <= RST7)) {
+                pos += 2;
+                continue;
+            }
+            if (marker == SOS) {
+                scan = true;
+                break;
+            }
+            pos += 2 + ((u8(data, pos + 2) << 8) | u8(data, pos + 3));
+        }
+        int end = data.length;
+        while (end > 0 && data[end - 1] == 0) {
+            end--;
+        }
+        if (!scan || end < 2 || u8(data, end - 2) != JPEG_MARKER || u8(data, end - 1) != EOI) {
+            throw new ImageDecodeException(
+                    "expected a whole JPEG (a start-of-scan, then image data up to the FF D9"
+                            + " end marker), found "
+                            + (scan ? "no end marker: cut short?" : "no start-of-scan segment")
+                            + " in "
+                            + data.length
+                            + " bytes");
+        }
+    }
+
     /** SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC). */
     private static boolean isStartOfFrame(int marker) {
         return marker >= 0xC0

@@ -1,8 +1,8 @@
 package io.lipstream.job.segments;
 
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+
 import io.lipstream.connectors.media.NativeLibraries;
-import io.lipstream.job.faces.FacePaster;
-import io.lipstream.job.faces.FrameImages;
 import io.lipstream.job.faces.FrameLimits;
 import io.lipstream.job.faces.ImageDecodeException;
 import io.lipstream.job.options.FacesOptions;
@@ -27,7 +27,7 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
-import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 
 /**
  * Decodes each assembled segment's frames, pastes every generated face back onto its original
@@ -39,8 +39,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <p>Use with {@code AsyncDataStream.orderedWait}: segments leave in the order {@link
  * AssembleSegments} cut them, so each stream's segments stay in order. The async operator
  * checkpoints every segment still encoding and encodes it again on restore, so a restore loses
- * nothing and, with an exactly-once sink, repeats nothing. A segment that cannot be encoded (say, a
- * resolution change inside it) is skipped and counted, and the stream goes on.
+ * nothing and, with an exactly-once sink, repeats nothing. A frame that does not decode, or not at
+ * the size of the segment's first (a resolution change), shows the picture before it and counts as
+ * missing; a segment that cannot be encoded at all is skipped and counted, and the stream goes on.
  */
 public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, EncodedSegment> {
     private static final long serialVersionUID = 1L;
@@ -189,15 +190,15 @@ public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, En
         EncodedBytes encoded;
         int frameCount = ready.frames().size();
         try (Pictures pictures = new Pictures(ready.frames())) {
-            Mat first = pictures.first();
+            AVFrame first = pictures.first();
             encoded =
                     encoder.encode(
                             new SegmentInput(
                                     streamId,
                                     ready.segmentIndex(),
                                     ready.firstFrameIndex(),
-                                    first.cols(),
-                                    first.rows(),
+                                    first.width(),
+                                    first.height(),
                                     ready.fpsNum(),
                                     ready.fpsDen(),
                                     null,
@@ -236,14 +237,15 @@ public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, En
     }
 
     /**
-     * A segment's pictures for the encoder, decoded one at a time as it asks for them, each face
-     * pasted into its own freshly decoded picture (native, never copied into Java). A frame that is
-     * missing or does not decode repeats the picture before it; frames before the first that
-     * decodes take that one.
+     * A segment's pictures for the encoder, decoded one at a time as it asks for them straight into
+     * the encoder's YUV picture ({@link PictureDecoder}), each face pasted there ({@link
+     * YuvFacePaster}). A frame that is missing or does not decode repeats the picture before it;
+     * frames before the first that decodes take that one.
      */
     private final class Pictures implements SegmentEncoder.SegmentFrames, AutoCloseable {
         private final List<SyncedFace> frames;
-        private Mat current;
+        private final PictureDecoder decoder = new PictureDecoder(limits);
+        private AVFrame current;
         private int currentIndex = -1;
         private int synced;
         private int missing;
@@ -254,14 +256,20 @@ public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, En
         }
 
         /** The first picture of the segment; its size is the segment's. */
-        Mat first() throws SegmentEncodingException {
+        AVFrame first() throws SegmentEncodingException {
             for (int k = 0; k < frames.size(); k++) {
-                Mat picture = decode(frames.get(k));
-                if (picture != null) {
-                    current = picture;
-                    currentIndex = k;
-                    return picture;
+                SyncedFace face = frames.get(k);
+                if (face == null || face.frame.image == null) {
+                    missing++;
+                    continue;
                 }
+                current = PictureDecoder.allocate(face.frame.width, face.frame.height);
+                if (decode(face)) {
+                    currentIndex = k;
+                    return current;
+                }
+                av_frame_free(current);
+                current = null;
             }
             throw new SegmentEncodingException(
                     "expected at least one frame of the segment to decode, found none of "
@@ -269,46 +277,44 @@ public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, En
         }
 
         @Override
-        public Mat frame(int k) {
-            if (k <= currentIndex) {
-                return current; // the leading gap takes the first picture; it is pasted once
+        public AVFrame frame(int k) {
+            if (k > currentIndex) {
+                // A frame that does not decode leaves the picture before it in place.
+                decode(frames.get(k));
+                currentIndex = k;
             }
-            Mat picture = decode(frames.get(k));
-            if (picture != null) {
-                current.close();
-                current = picture;
-            }
-            currentIndex = k;
-            return current;
+            return current; // the leading gap takes the first picture; it is pasted once
         }
 
-        /** The frame's picture with its face pasted in, counted; null when it has none. */
-        private Mat decode(SyncedFace face) {
+        /**
+         * Decodes the frame into the picture and pastes its face, counted; false if it has none.
+         */
+        private boolean decode(SyncedFace face) {
             if (face == null || face.frame.image == null) {
                 missing++;
-                return null;
+                return false;
             }
             FaceFrame f = face.frame;
-            Mat picture;
             try {
-                picture = FrameImages.decodeNative(f.codec, f.image, f.width, f.height, limits);
+                decoder.decodeInto(f.codec, f.image, f.width, f.height, current);
             } catch (ImageDecodeException e) {
                 missing++; // the frame before it is shown again
-                return null;
+                return false;
             }
             if (face.outcome == SyncedFace.Outcome.SYNCED) {
-                FacePaster.pasteInto(picture, f.box, face.generated, f.faceSize, faces.blend());
+                YuvFacePaster.pasteInto(current, f.box, face.generated, f.faceSize, faces.blend());
                 synced++;
             }
             oldestCapture = Math.min(oldestCapture, f.capturedAtMillis);
-            return picture;
+            return true;
         }
 
         @Override
         public void close() {
             if (current != null) {
-                current.close();
+                av_frame_free(current);
             }
+            decoder.close();
         }
     }
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVStream;
-import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,10 +58,12 @@ public final class SegmentEncoder implements AutoCloseable {
     @FunctionalInterface
     public interface SegmentFrames {
         /**
-         * Picture {@code k} of the segment: a continuous 8-bit BGR matrix of the segment's size,
-         * still owned by the source; it need only stay valid until the next call.
+         * Picture {@code k} of the segment: a YUV 4:2:0 picture of the segment's size ({@link
+         * PictureDecoder}), still owned by the source; it need only stay valid until the next call,
+         * and the encoder may hold a reference to its buffers (make it writable before drawing into
+         * it again).
          */
-        Mat frame(int k) throws SegmentEncodingException;
+        AVFrame frame(int k) throws SegmentEncodingException;
     }
 
     /** Encodes frame {@code k} at {@code pts}. */

@@ -31,7 +31,6 @@ import static org.bytedeco.ffmpeg.global.swscale.SWS_BICUBIC;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 import io.lipstream.connectors.media.FfmpegStatus;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
@@ -45,12 +44,11 @@ import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
-import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * One segment's H.264 encoder: BGR24 frames in, packets out, one key frame (IDR) at the start and
- * no B-frames, so packets come out in presentation order with {@code dts == pts}. Timestamps are
- * frame indices in the time base {@code fpsDen/fpsNum}.
+ * One segment's H.264 encoder: BGR24 frames or YUV 4:2:0 pictures in, packets out, one key frame
+ * (IDR) at the start and no B-frames, so packets come out in presentation order with {@code dts ==
+ * pts}. Timestamps are frame indices in the time base {@code fpsDen/fpsNum}.
  */
 final class VideoTrackEncoder implements AutoCloseable {
     /** BGR24: three bytes per pixel. */
@@ -186,14 +184,13 @@ final class VideoTrackEncoder implements AutoCloseable {
     }
 
     /**
-     * Encodes one picture presented at {@code pts}: an 8-bit BGR matrix of the encoder's size, read
-     * where it lies (no copy into Java and back).
+     * Encodes one picture presented at {@code pts}: a 4:2:0 YUV picture of the encoder's size
+     * (BT.601 limited range, as {@link PictureDecoder} makes them), sent as it is. The encoder may
+     * hold a reference to its buffers: make it writable ({@code av_frame_make_writable}) before
+     * drawing into it again.
      */
-    void encode(Mat bgrFrame, long pts, PacketSink sink) throws SegmentEncodingException {
-        if (bgrFrame.type() != CV_8UC3
-                || bgrFrame.cols() != width
-                || bgrFrame.rows() != height
-                || !bgrFrame.isContinuous()) {
+    void encode(AVFrame yuv, long pts, PacketSink sink) throws SegmentEncodingException {
+        if (yuv.format() != AV_PIX_FMT_YUV420P || yuv.width() != width || yuv.height() != height) {
             throw new SegmentEncodingException(
                     "frame "
                             + pts
@@ -201,17 +198,14 @@ final class VideoTrackEncoder implements AutoCloseable {
                             + width
                             + "x"
                             + height
-                            + " continuous BGR24 picture, got "
-                            + bgrFrame.cols()
+                            + " YUV420P picture, got "
+                            + yuv.width()
                             + "x"
-                            + bgrFrame.rows()
-                            + " of OpenCV type "
-                            + bgrFrame.type()
-                            + (bgrFrame.isContinuous() ? "" : ", not continuous"));
+                            + yuv.height()
+                            + " of FFmpeg pixel format "
+                            + yuv.format());
         }
-        bgrPlanes.put(0, bgrFrame.data());
-        bgrStrides.put(0, width * BGR_BYTES_PER_PIXEL);
-        encodePlanes(pts, sink);
+        send(yuv, pts, sink);
     }
 
     private void encodePlanes(long pts, PacketSink sink) throws SegmentEncodingException {
@@ -220,11 +214,15 @@ final class VideoTrackEncoder implements AutoCloseable {
                 "av_frame_make_writable(video)",
                 SegmentEncodingException::new);
         sws_scale(scaler, bgrPlanes, bgrStrides, 0, height, picture.data(), picture.linesize());
-        picture.pts(pts);
-        picture.pict_type(keyFrameSent ? AV_PICTURE_TYPE_NONE : AV_PICTURE_TYPE_I);
+        send(picture, pts, sink);
+    }
+
+    private void send(AVFrame yuv, long pts, PacketSink sink) throws SegmentEncodingException {
+        yuv.pts(pts);
+        yuv.pict_type(keyFrameSent ? AV_PICTURE_TYPE_NONE : AV_PICTURE_TYPE_I);
         keyFrameSent = true;
         FfmpegStatus.check(
-                avcodec_send_frame(context, picture),
+                avcodec_send_frame(context, yuv),
                 "avcodec_send_frame(video)",
                 SegmentEncodingException::new);
         drain(sink);

@@ -50,21 +50,6 @@ class FacePasterTest {
     }
 
     @Test
-    void shouldPasteIntoANativePictureAsIntoAnArray() {
-        BgrImage frame = FaceGolden.frame();
-        FaceBox box = FaceGolden.pasteCase().box();
-        FloatBuffer output = modelEcho(frame, box, 60);
-        byte[] face = FaceTensors.readFaceOutput(output, FACE_SIZE, 0);
-        for (Blend blend : Blend.values()) {
-            BgrImage expected = FacePaster.paste(frame, box, face, FACE_SIZE, blend);
-            try (var picture = Mats.of(frame)) {
-                FacePaster.pasteInto(picture, box, face, FACE_SIZE, blend);
-                assertArrayEquals(expected.bgr(), Mats.bytes(picture), blend.name());
-            }
-        }
-    }
-
-    @Test
     void shouldGiveTheFrameBackWhenTheModelReturnsTheReferenceFace() {
         BgrImage frame = FaceGolden.frame();
         FaceBox box = FaceGolden.pasteCase().box();

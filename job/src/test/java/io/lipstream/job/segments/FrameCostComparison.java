@@ -1,5 +1,7 @@
 package io.lipstream.job.segments;
 
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+
 import io.lipstream.connectors.media.NativeLibraries;
 import io.lipstream.job.faces.BgrImage;
 import io.lipstream.job.faces.Blend;
@@ -16,6 +18,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -25,11 +28,12 @@ import org.bytedeco.opencv.opencv_core.Mat;
 /**
  * CPU per frame, on this thread alone, of the per-frame media work before and after issue 19's
  * changes, measured in turns (A, B, A, B, ...) so that a shared machine's drift hits both alike:
- * the segment stage (decode each JPEG into a Java array, paste, encode the list; against decode
- * into a native picture one at a time, paste there, encode it where it lies) and the face crop
- * (full-size decode; against the libjpeg reduction TrackFaces now uses for the frame's face box).
- * Thread CPU time, not wall time, so other processes on the machine do not count. Run from the
- * worktree root with the video (its first 50 frames become JPEGs of quality 95, as ingest writes):
+ * the segment stage (decode each JPEG into a Java BGR array, paste, encode the list, converting
+ * each to YUV; against decode each JPEG straight into the encoder's YUV picture one at a time and
+ * paste there) and the face crop (full-size decode; against the libjpeg reduction TrackFaces now
+ * uses for the frame's face box). Thread CPU time, not wall time, so other processes on the machine
+ * do not count. Run from the worktree root with the video (its first 50 frames become JPEGs of
+ * quality 95, as ingest writes):
  *
  * <pre>
  * mvn -o -q -pl job -am test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
@@ -96,21 +100,19 @@ public final class FrameCostComparison {
                 encoder.encode(new SegmentInput("cost", 0, 0, w, h, 25, 1, frames, null));
                 frames = null;
                 long t1 = THREADS.getCurrentThreadCpuTime();
-                Mat[] current = new Mat[1];
-                encoder.encode(
-                        new SegmentInput("cost", 0, 0, w, h, 25, 1, null, null),
-                        FRAMES,
-                        k -> {
-                            if (current[0] != null) {
-                                current[0].close();
-                            }
-                            current[0] =
-                                    FrameImages.decodeNative(
-                                            ImageCodec.JPEG, jpegs.get(k), w, h, LIMITS);
-                            FacePaster.pasteInto(current[0], box, face, size, Blend.HARD);
-                            return current[0];
-                        });
-                current[0].close();
+                AVFrame yuv = PictureDecoder.allocate(w, h);
+                try (PictureDecoder decoder = new PictureDecoder(LIMITS)) {
+                    encoder.encode(
+                            new SegmentInput("cost", 0, 0, w, h, 25, 1, null, null),
+                            FRAMES,
+                            k -> {
+                                decoder.decodeInto(ImageCodec.JPEG, jpegs.get(k), w, h, yuv);
+                                YuvFacePaster.pasteInto(yuv, box, face, size, Blend.HARD);
+                                return yuv;
+                            });
+                } finally {
+                    av_frame_free(yuv);
+                }
                 long t2 = THREADS.getCurrentThreadCpuTime();
                 for (byte[] jpeg : jpegs) {
                     FaceTensors.crop(
@@ -142,7 +144,7 @@ public final class FrameCostComparison {
         System.out.printf(
                 Locale.ROOT,
                 "%dx%d, face box %s, crop reduction 1/%d, %d rounds of %d frames%n"
-                        + "segment stage: Java arrays %.2f ms/frame, native one at a time %.2f%n"
+                        + "segment stage: BGR Java arrays %.2f ms/frame, JPEG straight to YUV one at a time %.2f%n"
                         + "face crop: full-size decode %.2f ms/frame, reduced %.2f; a faceless"
                         + " frame's check at 1/%d %.2f%n",
                 w,

@@ -2,7 +2,7 @@ package io.lipstream.job.segments;
 
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_AUDIO;
 import static org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_VIDEO;
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,13 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.lipstream.connectors.media.DecodedMedia;
+import io.lipstream.job.faces.FrameLimits;
 import io.lipstream.schema.Container;
+import io.lipstream.schema.ImageCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -122,17 +124,25 @@ class SegmentEncoderTest {
         SegmentInput input = SyntheticMedia.segment(0, 0, 25, 640, 360, 25, 1);
         List<Integer> asked = new ArrayList<>();
         EncodedBytes streamed;
+        AVFrame picture = PictureDecoder.allocate(640, 360);
         try (SegmentEncoder encoder = new SegmentEncoder(EncoderSettings.defaults());
-                Mat picture = new Mat(360, 640, CV_8UC3)) {
+                PictureDecoder pictures = new PictureDecoder(FrameLimits.defaults())) {
             streamed =
                     encoder.encode(
                             input,
                             input.bgrFrames().size(),
                             k -> {
                                 asked.add(k);
-                                picture.data().put(input.bgrFrames().get(k));
+                                pictures.decodeInto(
+                                        ImageCodec.BGR24,
+                                        input.bgrFrames().get(k),
+                                        640,
+                                        360,
+                                        picture);
                                 return picture;
                             });
+        } finally {
+            av_frame_free(picture);
         }
 
         assertEquals(java.util.stream.IntStream.range(0, 25).boxed().toList(), asked);
@@ -148,15 +158,17 @@ class SegmentEncoderTest {
     }
 
     @Test
-    void shouldRejectAPictureOfAnotherSizeSayingWhatWasExpected() {
+    void shouldRejectAPictureOfAnotherSizeSayingWhatWasExpected() throws Exception {
         SegmentInput input = SyntheticMedia.segment(0, 0, 2, 640, 360, 25, 1);
-        try (SegmentEncoder encoder = new SegmentEncoder(EncoderSettings.defaults());
-                Mat small = new Mat(180, 320, CV_8UC3)) {
+        AVFrame small = PictureDecoder.allocate(320, 180);
+        try (SegmentEncoder encoder = new SegmentEncoder(EncoderSettings.defaults())) {
             SegmentEncodingException e =
                     assertThrows(
                             SegmentEncodingException.class,
                             () -> encoder.encode(input, 2, k -> small));
             assertContains(e.getMessage(), "640x360", "320x180");
+        } finally {
+            av_frame_free(small);
         }
     }
 

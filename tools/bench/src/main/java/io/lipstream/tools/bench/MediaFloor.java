@@ -1,10 +1,11 @@
 package io.lipstream.tools.bench;
 
-import io.lipstream.job.faces.BgrImage;
-import io.lipstream.job.faces.FrameImages;
+import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
+
 import io.lipstream.job.faces.FrameLimits;
 import io.lipstream.job.options.SegmentOptions;
 import io.lipstream.job.segments.EncoderSettings;
+import io.lipstream.job.segments.PictureDecoder;
 import io.lipstream.job.segments.SegmentEncoder;
 import io.lipstream.job.segments.SegmentEncodingException;
 import io.lipstream.job.segments.SegmentInput;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -79,8 +81,9 @@ final class MediaFloor {
             m.put("size", width + "x" + height);
             m.put(
                     "definition",
-                    "CPU of one thread, alone: decoding the frames from JPEG and encoding them"
-                            + " into segments with the pipeline's encoder and segments.* settings"
+                    "CPU of one thread, alone: decoding the frames from JPEG into the"
+                            + " encoder's YUV pictures as the pipeline does, and encoding them into"
+                            + " segments with the pipeline's encoder and segments.* settings"
                             + " (H.264, AAC, muxer)");
             return m;
         }
@@ -224,22 +227,18 @@ final class MediaFloor {
                         segments.videoBitrate(),
                         EncoderSettings.DEFAULT_AUDIO_BITRATE,
                         segments.gpu());
-        long decodeNanos = 0;
+        long[] decodeNanos = {0};
         long encodeNanos = 0;
         String encoder;
-        try (SegmentEncoder segmentEncoder = new SegmentEncoder(settings)) {
+        AVFrame picture = PictureDecoder.allocate(width, height);
+        try (SegmentEncoder segmentEncoder = new SegmentEncoder(settings);
+                PictureDecoder decoder = new PictureDecoder(NO_LIMITS)) {
             encoder = segmentEncoder.videoEncoderName();
             for (int first = 0, index = 0; first < jpegs.size(); first += perSegment, index++) {
-                int end = Math.min(jpegs.size(), first + perSegment);
-                List<byte[]> bgr = new ArrayList<>(end - first);
+                int from = first;
+                int count = Math.min(jpegs.size(), first + perSegment) - first;
                 long t0 = THREADS.getCurrentThreadCpuTime();
-                for (int k = first; k < end; k++) {
-                    BgrImage image =
-                            FrameImages.decode(
-                                    ImageCodec.JPEG, jpegs.get(k), width, height, NO_LIMITS);
-                    bgr.add(image.bgr());
-                }
-                long t1 = THREADS.getCurrentThreadCpuTime();
+                // As EncodeSegments: each JPEG straight into the encoder's YUV picture.
                 segmentEncoder.encode(
                         new SegmentInput(
                                 "media-floor",
@@ -249,12 +248,22 @@ final class MediaFloor {
                                 height,
                                 fpsNum,
                                 fpsDen,
-                                bgr,
-                                null));
-                decodeNanos += t1 - t0;
-                encodeNanos += THREADS.getCurrentThreadCpuTime() - t1;
+                                null,
+                                null),
+                        count,
+                        k -> {
+                            long d0 = THREADS.getCurrentThreadCpuTime();
+                            decoder.decodeInto(
+                                    ImageCodec.JPEG, jpegs.get(from + k), width, height, picture);
+                            decodeNanos[0] += THREADS.getCurrentThreadCpuTime() - d0;
+                            return picture;
+                        });
+                encodeNanos += THREADS.getCurrentThreadCpuTime() - t0;
             }
+        } finally {
+            av_frame_free(picture);
         }
+        encodeNanos -= decodeNanos[0];
         double n = jpegs.size();
         return new Result(
                 jpegs.size(),
@@ -263,7 +272,7 @@ final class MediaFloor {
                 encoder,
                 sourceNanos / 1e6 / n,
                 jpegNanos / 1e6 / n,
-                decodeNanos / 1e6 / n,
+                decodeNanos[0] / 1e6 / n,
                 encodeNanos / 1e6 / n);
     }
 }
