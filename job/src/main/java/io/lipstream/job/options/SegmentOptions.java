@@ -62,8 +62,10 @@ public final class SegmentOptions {
                     .stringType()
                     .defaultValue(EncoderSettings.DEFAULT_PRESET)
                     .withDescription(
-                            "H.264 encoder preset (libx264 or NVENC names; libopenh264 has none);"
-                                    + " 'default' keeps the encoder's own.");
+                            "H.264 encoder preset (libx264 or NVENC names, passed as given;"
+                                    + " libopenh264 has none). 'default' is the live default:"
+                                    + " 'veryfast' for libx264 (its own, 'medium', is too slow"
+                                    + " for live HD), the encoder's own for NVENC.");
 
     public static final ConfigOption<Integer> VIDEO_BITRATE =
             ConfigOptions.key("segments.video-bitrate")

@@ -3,14 +3,16 @@ package io.lipstream.job.segments;
 import io.lipstream.schema.Container;
 import java.io.Serializable;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link SegmentEncoder} encodes: container, encoder threads and preset, bitrates.
  *
  * @param container MPEG-TS (segments concatenate into one stream) or fragmented MP4
  * @param threads video encoder threads, at least 1
- * @param preset the video encoder's speed/quality preset (libx264, NVENC); {@link #DEFAULT_PRESET}
- *     keeps the encoder's own default. libopenh264 has no presets and ignores it.
+ * @param preset the video encoder's speed/quality preset (libx264 or NVENC names, passed as given);
+ *     {@link #DEFAULT_PRESET} is the live default: {@link #X264_LIVE_PRESET} for libx264, the
+ *     encoder's own for NVENC. libopenh264 has no presets and ignores it.
  * @param videoBitrate target video bits per second; 0 lets the encoder aim at quality (libx264 CRF
  *     23, NVENC's default; libopenh264, which always needs a target, gets {@link
  *     #OPENH264_BITS_PER_PIXEL} bits per pixel per frame)
@@ -29,8 +31,20 @@ public record EncoderSettings(
 
     private static final long serialVersionUID = 1L;
 
-    /** Keeps the encoder's own preset. */
+    /**
+     * The live default: {@link #X264_LIVE_PRESET} for libx264, the encoder's own preset for the
+     * others (NVENC's names differ from x264's; libopenh264 has none).
+     */
     public static final String DEFAULT_PRESET = "default";
+
+    /**
+     * libx264's preset under {@link #DEFAULT_PRESET}. x264's own default, medium, is far too slow
+     * for live HD; veryfast measured 17 ms per 1920x1080 frame on one thread at 0.76 Mbit/s (CRF
+     * 23), against libopenh264's 30.7 ms at 4.5 Mbit/s (README, "H.264 encoders"). No {@code
+     * tune=zerolatency}: a segment is encoded whole, so frame-level latency does not matter, and
+     * the tune cost CPU and bits in the same measurement.
+     */
+    public static final String X264_LIVE_PRESET = "veryfast";
 
     /**
      * AAC-LC bitrate for 16 kHz mono speech: 32 kbit/s is 2 bits per sample, where AAC-LC at this
@@ -60,13 +74,27 @@ public record EncoderSettings(
         }
     }
 
+    /**
+     * The preset to give {@code encoderName} (an FFmpeg encoder name), or empty to keep its own: an
+     * explicit {@link #preset} as given; under {@link #DEFAULT_PRESET}, {@link #X264_LIVE_PRESET}
+     * for libx264 and nothing for the others.
+     */
+    public Optional<String> presetFor(String encoderName) {
+        if (!DEFAULT_PRESET.equals(preset)) {
+            return Optional.of(preset);
+        }
+        return H264Encoders.X264.equals(encoderName)
+                ? Optional.of(X264_LIVE_PRESET)
+                : Optional.empty();
+    }
+
     /** CPU encoding ({@code gpu = false}). */
     public EncoderSettings(
             Container container, int threads, String preset, int videoBitrate, int audioBitrate) {
         this(container, threads, preset, videoBitrate, audioBitrate, false);
     }
 
-    /** MPEG-TS, 1 thread, the encoder's default preset and quality, 32 kbit/s AAC, CPU. */
+    /** MPEG-TS, 1 thread, the live default preset, the encoder's quality, 32 kbit/s AAC, CPU. */
     public static EncoderSettings defaults() {
         return new EncoderSettings(
                 Container.MPEGTS, 1, DEFAULT_PRESET, 0, DEFAULT_AUDIO_BITRATE, false);

@@ -110,9 +110,9 @@ final class VideoTrackEncoder implements AutoCloseable {
             if (globalHeader) {
                 context.flags(context.flags() | AV_CODEC_FLAG_GLOBAL_HEADER);
             }
-            if (!EncoderSettings.DEFAULT_PRESET.equals(settings.preset())
-                    && hasOption(context, "preset")) {
-                av_dict_set(options, "preset", settings.preset(), 0);
+            String preset = settings.presetFor(encoderName).orElse(null);
+            if (preset != null && hasOption(context, "preset")) {
+                av_dict_set(options, "preset", preset, 0);
             }
             if (hasOption(context, "forced-idr")) {
                 // libx264, NVENC: a forced I frame must be an IDR so the segment decodes alone.
