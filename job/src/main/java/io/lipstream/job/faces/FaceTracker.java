@@ -38,6 +38,12 @@ public final class FaceTracker implements AutoCloseable {
     public static final int FULL_SCAN_EVERY = 10;
 
     /**
+     * Fewest pixels on the long side of the picture a detection runs on: a frame larger than twice
+     * this decodes at a reduced scale for detection ({@link #detectionReduction}).
+     */
+    static final int DETECTION_LONG_SIDE = 480;
+
+    /**
      * How the tracker schedules detections, chooses among several faces ({@code select}; a face
      * lost for more than {@code reselectAfter} frames is chosen again) and crops faces.
      */
@@ -282,10 +288,12 @@ public final class FaceTracker implements AutoCloseable {
             state.setFramesSinceDetection(since + 1);
             return lost ? Optional.empty() : Optional.ofNullable(chosen);
         }
-        BgrImage image = decodeOrReject(frame, result);
-        if (image == null) {
+        FrameImages.Reduced picture =
+                decodeOrReject(frame, result, detectionReduction(frame.width, frame.height));
+        if (picture == null) {
             return Optional.empty();
         }
+        BgrImage image = picture.image();
         result.detections++;
         long elapsed = since == null ? 1 : since + 1;
         state.setFramesSinceDetection(0L);
@@ -293,7 +301,9 @@ public final class FaceTracker implements AutoCloseable {
         List<FaceBox> faces = null;
         if (chosen != null && !lost && near != null && near + 1 < schedule.fullScanEvery()) {
             List<FaceBox> around =
-                    detector.detectNear(image, chosen).map(List::of).orElse(List.of());
+                    detector.detectNear(image, picture.scale(chosen))
+                            .map(box -> List.of(picture.toFrame(box)))
+                            .orElse(List.of());
             if (FaceChoice.track(around, chosen).isPresent()) {
                 faces = around;
                 state.setNearDetections(near + 1);
@@ -301,7 +311,7 @@ public final class FaceTracker implements AutoCloseable {
             // Else the look around found someone else or no one: scan the whole frame.
         }
         if (faces == null) {
-            faces = detector.detectAll(image);
+            faces = detector.detectAll(image).stream().map(picture::toFrame).toList();
             state.setNearDetections(0L);
         }
         boolean again = false;
@@ -391,10 +401,19 @@ public final class FaceTracker implements AutoCloseable {
         return factor;
     }
 
-    /** As {@link #decodeOrReject(FaceFrame, Result, int)}, at full size (detection frames). */
-    private BgrImage decodeOrReject(FaceFrame frame, Result result) {
-        FrameImages.Reduced picture = decodeOrReject(frame, result, 1);
-        return picture == null ? null : picture.image();
+    /**
+     * The largest reduction (1, 2, 4, 8) that leaves a detection frame {@link #DETECTION_LONG_SIDE}
+     * pixels or more on its long side: the detectors look at less (BlazeFace at 128 or 256, Haar at
+     * {@code faces.detect-size}, 320 by default), so a 1080p frame decodes at 1/4 for detection and
+     * loses them nothing.
+     */
+    private static int detectionReduction(int width, int height) {
+        int factor = 1;
+        while (factor < FrameImages.MAX_REDUCTION
+                && Math.max(width, height) / (2 * factor) >= DETECTION_LONG_SIDE) {
+            factor *= 2;
+        }
+        return factor;
     }
 
     /**

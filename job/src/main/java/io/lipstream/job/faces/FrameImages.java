@@ -149,6 +149,23 @@ public final class FrameImages {
             int y2 = Math.min(image.height(), Math.max(y1 + 1, (int) Math.ceil(box.y2() * sy)));
             return new FaceBox(x1, y1, x2, y2);
         }
+
+        /**
+         * {@code box} (this picture's pixels) in frame pixels: scaled up, kept inside the frame;
+         * the inverse of {@link #scale} to within {@code factor} pixels.
+         */
+        public FaceBox toFrame(FaceBox box) {
+            if (factor == 1) {
+                return box;
+            }
+            double sx = (double) frameWidth / image.width();
+            double sy = (double) frameHeight / image.height();
+            int x1 = (int) Math.round(box.x1() * sx);
+            int y1 = (int) Math.round(box.y1() * sy);
+            int x2 = Math.min(frameWidth, Math.max(x1 + 1, (int) Math.round(box.x2() * sx)));
+            int y2 = Math.min(frameHeight, Math.max(y1 + 1, (int) Math.round(box.y2() * sy)));
+            return new FaceBox(x1, y1, x2, y2);
+        }
     }
 
     /**

@@ -272,6 +272,80 @@ class FaceTrackerTest {
         assertTrue(out.stream().allMatch(f -> f.box.iou(right.face()) > 0.5), out.get(0).box + "");
     }
 
+    @Test
+    void shouldDetectOnAnHdFrameDecodedAtAReducedScaleAndFindTheSameFace() {
+        BgrImage small = Portraits.frame(new Portraits.Placed(200, 40, 0.5));
+        BgrImage hd;
+        try (var mat = Mats.of(small);
+                var big = new org.bytedeco.opencv.opencv_core.Mat();
+                var size = new org.bytedeco.opencv.opencv_core.Size(1920, 1080)) {
+            org.bytedeco.opencv.global.opencv_imgproc.resize(
+                    mat, big, size, 0, 0, org.bytedeco.opencv.global.opencv_imgproc.INTER_CUBIC);
+            hd = new BgrImage(1920, 1080, Mats.bytes(big));
+        }
+        List<Integer> seen = new ArrayList<>();
+        FaceBox smallBox = track(small, seen).box;
+        FaceBox hdBox = track(hd, seen).box;
+
+        assertEquals(List.of(640, 480), seen, "detection picture widths: 360p whole, 1080p at 1/4");
+        // Wav2Lip pads the box by whole pixels (10 below), whatever the frame's size.
+        int pad = Wav2LipBoxes.PAD_BOTTOM;
+        FaceBox scaled =
+                new FaceBox(
+                        smallBox.x1() * 3,
+                        smallBox.y1() * 3,
+                        smallBox.x2() * 3,
+                        (smallBox.y2() - pad) * 3 + pad);
+        assertTrue(hdBox.iou(scaled) > 0.9, hdBox + " against 3 x " + smallBox);
+    }
+
+    /** The box BlazeFace tracking gives the first of six JPEG frames of {@code image}. */
+    private static FaceFrame track(BgrImage image, List<Integer> detectionWidths) {
+        byte[] jpeg = FrameImages.encodeJpeg(image, 95);
+        FaceDetector blaze = new BlazeFaceDetector();
+        FaceDetector recording =
+                new FaceDetector() {
+                    @Override
+                    public Optional<FaceBox> detect(BgrImage frame) {
+                        detectionWidths.add(frame.width());
+                        return blaze.detect(frame);
+                    }
+
+                    @Override
+                    public List<FaceBox> detectAll(BgrImage frame) {
+                        detectionWidths.add(frame.width());
+                        return blaze.detectAll(frame);
+                    }
+
+                    @Override
+                    public void close() {
+                        blaze.close();
+                    }
+                };
+        List<FaceFrame> out = new ArrayList<>();
+        try (FaceTracker tracker =
+                new FaceTracker(
+                        recording,
+                        FrameLimits.defaults(),
+                        new FaceTracker.Schedule(
+                                25,
+                                FaceTracker.FULL_SCAN_EVERY,
+                                25,
+                                FACE,
+                                FaceSelect.LARGEST,
+                                25))) {
+            FaceTrackState state = new FaceTrackState();
+            for (int i = 0; i < 6; i++) {
+                FaceFrame f = frame(i, jpeg, i == 5, null);
+                f.width = image.width();
+                f.height = image.height();
+                f.codec = ImageCodec.JPEG;
+                out.addAll(tracker.offer(state, f).frames());
+            }
+        }
+        return out.get(0);
+    }
+
     private static FaceTracker blazeFace(int detectEvery, FaceSelect select, int reselectAfter) {
         return new FaceTracker(
                 new BlazeFaceDetector(),
