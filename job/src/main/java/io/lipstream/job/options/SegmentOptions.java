@@ -48,6 +48,30 @@ public final class SegmentOptions {
                                     + " (segments still leave in each stream's order); 0: as many"
                                     + " as the TaskManager's cores.");
 
+    /** {@link #ENCODE_QUEUE} value that takes {@link #QUEUE_PER_ENCODER} per encoder thread. */
+    public static final int AUTO_QUEUE = 0;
+
+    /**
+     * Segments held per encoder thread by default: one encoding, and room for those cut at about
+     * the same time by other streams (encoded but held behind an earlier one still encoding).
+     */
+    public static final int QUEUE_PER_ENCODER = 4;
+
+    public static final ConfigOption<Integer> ENCODE_QUEUE =
+            ConfigOptions.key("segments.encode-queue")
+                    .intType()
+                    .defaultValue(AUTO_QUEUE)
+                    .withDescription(
+                            "Segments each EncodeSegments subtask holds at once: encoding, waiting"
+                                    + " for a thread, or encoded and waiting for the segment cut"
+                                    + " before them to leave (segments leave in the order they"
+                                    + " were cut); 0: "
+                                    + QUEUE_PER_ENCODER
+                                    + " per encoder thread. Too few leaves encoder threads idle"
+                                    + " when several streams cut a segment at once; each held"
+                                    + " segment's frames are checkpoint state (about 15 MB at"
+                                    + " 1080p).");
+
     public static final ConfigOption<Duration> ENCODE_TIMEOUT =
             ConfigOptions.key("segments.encode-timeout")
                     .durationType()
@@ -101,6 +125,7 @@ public final class SegmentOptions {
             Container container,
             int encoderThreads,
             int encoderParallelism,
+            int encodeQueue,
             Duration encodeTimeout,
             String preset,
             int videoBitrate,
@@ -114,6 +139,17 @@ public final class SegmentOptions {
                                 + ": expected >= 0 (0 = all cores), got "
                                 + encoderParallelism);
             }
+            if (encodeQueue < 0) {
+                throw new IllegalArgumentException(
+                        ENCODE_QUEUE.key() + ": expected >= 0 (0 = auto), got " + encodeQueue);
+            }
+        }
+
+        /** Segments held at once per subtask: {@code encodeQueue}, 0 resolved. */
+        public int resolvedEncodeQueue() {
+            return encodeQueue == AUTO_QUEUE
+                    ? QUEUE_PER_ENCODER * resolvedEncoderParallelism()
+                    : encodeQueue;
         }
 
         /** Segments encoded at once per subtask: {@code encoderParallelism}, 0 resolved. */
@@ -141,6 +177,7 @@ public final class SegmentOptions {
                     config.get(CONTAINER),
                     config.get(ENCODER_THREADS),
                     config.get(ENCODER_PARALLELISM),
+                    config.get(ENCODE_QUEUE),
                     config.get(ENCODE_TIMEOUT),
                     config.get(PRESET),
                     config.get(VIDEO_BITRATE),

@@ -79,11 +79,13 @@ public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, En
     }
 
     /**
-     * How many segments the async operator holds at once: one encoding per thread and as many
-     * waiting, so a thread that finishes finds the next segment there.
+     * How many segments the async operator holds at once ({@code segments.encode-queue}): in
+     * ordered mode a segment encoded behind an earlier one still encoding keeps its place until
+     * that one leaves, so the operator holds more than one per thread, or segments cut at about the
+     * same time by several streams leave threads idle.
      */
     public static int capacity(SegmentOptions.Settings settings) {
-        return 2 * settings.resolvedEncoderParallelism();
+        return settings.resolvedEncodeQueue();
     }
 
     @Override
