@@ -2,7 +2,9 @@ package io.lipstream.job.faces;
 
 import io.lipstream.job.stream.FaceFrame;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -42,6 +44,9 @@ public final class FaceTracker implements AutoCloseable {
      * this decodes at a reduced scale for detection ({@link #detectionReduction}).
      */
     static final int DETECTION_LONG_SIDE = 480;
+
+    /** Detection pictures kept for the crop at most: a few per stream of a busy subtask. */
+    private static final int KEPT_DETECTION_PICTURES = 64;
 
     /**
      * How the tracker schedules detections, chooses among several faces ({@code select}; a face
@@ -154,6 +159,19 @@ public final class FaceTracker implements AutoCloseable {
     private final FaceDetector detector;
     private final FrameLimits limits;
     private final Schedule schedule;
+
+    /**
+     * Detection frames' pictures, kept for their crop a few frames later (not state: after a
+     * restore the crop decodes again). Bounded, so a frame that never leaves (its stream ended, or
+     * it was dropped) is forgotten.
+     */
+    private final Map<String, FrameImages.Reduced> detectionPictures =
+            new LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, FrameImages.Reduced> e) {
+                    return size() > KEPT_DETECTION_PICTURES;
+                }
+            };
 
     public FaceTracker(FaceDetector detector, FrameLimits limits, Schedule schedule) {
         this.detector = Objects.requireNonNull(detector, "detector");
@@ -294,6 +312,7 @@ public final class FaceTracker implements AutoCloseable {
             return Optional.empty();
         }
         BgrImage image = picture.image();
+        detectionPictures.put(pictureKey(frame), picture);
         result.detections++;
         long elapsed = since == null ? 1 : since + 1;
         state.setFramesSinceDetection(0L);
@@ -350,8 +369,9 @@ public final class FaceTracker implements AutoCloseable {
 
     /**
      * Releases the frames whose smoothed box is final, each with its face cropped. Every frame is
-     * decoded here, with a box or without, so that an undecodable one is rejected whether or not it
-     * had a face; detection frames were decoded once before, the others only here.
+     * decoded, with a box or without, so that an undecodable one is rejected whether or not it had
+     * a face: a detection frame for its detection (its picture serves the crop too when it has
+     * pixels enough), the others only here.
      */
     private void emit(FaceTrackState state, List<SmoothedBox> smoothed, Result result) {
         List<FaceFrame> waiting = state.getAwaitingSmoothing();
@@ -363,8 +383,13 @@ public final class FaceTracker implements AutoCloseable {
             // The crop needs no more pixels than the model's face size across the box: decode at
             // the scale that still gives that (a frame without a face only needs to decode).
             int factor = s.box() == null ? FrameImages.MAX_REDUCTION : cropReduction(s.box());
+            FrameImages.Reduced detected = detectionPictures.remove(pictureKey(frame));
             FrameImages.Reduced picture =
-                    frame.image == null ? null : decodeOrReject(frame, result, factor);
+                    frame.image == null
+                            ? null
+                            : detected != null && detected.factor() <= factor
+                                    ? detected // decoded for its detection, with pixels enough
+                                    : decodeOrReject(frame, result, factor);
             if (s.box() != null && picture != null) {
                 frame.box = s.box();
                 frame.crop =
@@ -377,6 +402,10 @@ public final class FaceTracker implements AutoCloseable {
             }
             result.frames.add(frame);
         }
+    }
+
+    private static String pictureKey(FaceFrame frame) {
+        return frame.streamId + "#" + frame.frameIndex;
     }
 
     private static FaceFrame removeFrame(List<FaceFrame> frames, long frameIndex) {
