@@ -14,16 +14,27 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV411P;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV422P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV440P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV444P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ411P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ420P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ422P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ440P;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ444P;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_opt_set_int;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BICUBIC;
+import static org.bytedeco.ffmpeg.global.swscale.sws_alloc_context;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
-import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_init_context;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import io.lipstream.connectors.media.FfmpegStatus;
@@ -38,6 +49,7 @@ import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.ffmpeg.swscale.SwsFilter;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
@@ -60,6 +72,9 @@ public final class PictureDecoder implements AutoCloseable {
     private AVPacket packet;
     private AVFrame decoded;
     private SwsContext converter;
+    private int converterFormat;
+    private int converterWidth;
+    private int converterHeight;
     private PointerPointer<?> bgrPlanes;
     private IntPointer bgrStrides;
 
@@ -178,26 +193,83 @@ public final class PictureDecoder implements AutoCloseable {
             PointerPointer<?> planes,
             IntPointer strides,
             AVFrame picture) {
-        converter =
-                sws_getCachedContext(
-                        converter,
-                        width,
-                        height,
-                        format,
-                        width,
-                        height,
-                        AV_PIX_FMT_YUV420P,
-                        SWS_BICUBIC,
-                        null,
-                        null,
-                        (double[]) null);
-        if (converter == null || converter.isNull()) {
-            throw new ImageDecodeException(
-                    "expected a converter from FFmpeg pixel format " + format + " to YUV 4:2:0");
+        if (converter == null
+                || format != converterFormat
+                || width != converterWidth
+                || height != converterHeight) {
+            if (converter != null) {
+                sws_freeContext(converter);
+                converter = null;
+            }
+            converter = newConverter(format, width, height);
+            converterFormat = format;
+            converterWidth = width;
+            converterHeight = height;
         }
         check(av_frame_make_writable(picture), "av_frame_make_writable");
         sws_scale(converter, planes, strides, 0, height, picture.data(), picture.linesize());
     }
+
+    /**
+     * A converter from {@code format} to limited-range YUV 4:2:0. A JPEG format ({@code yuvj*}) is
+     * given to swscale as its plain twin at full range, set before the context is made (after, a
+     * same-format context would copy the samples as they are), rather than as a deprecated format
+     * it warns about on every new context.
+     */
+    private static SwsContext newConverter(int format, int width, int height) {
+        int plain = plainTwin(format);
+        SwsContext context = sws_alloc_context();
+        if (context == null || context.isNull()) {
+            throw new IllegalStateException("sws_alloc_context: out of memory");
+        }
+        av_opt_set_int(context, "srcw", width, 0);
+        av_opt_set_int(context, "srch", height, 0);
+        av_opt_set_int(context, "src_format", plain, 0);
+        av_opt_set_int(context, "src_range", plain == format ? LIMITED_RANGE : FULL_RANGE, 0);
+        av_opt_set_int(context, "dstw", width, 0);
+        av_opt_set_int(context, "dsth", height, 0);
+        av_opt_set_int(context, "dst_format", AV_PIX_FMT_YUV420P, 0);
+        av_opt_set_int(context, "dst_range", LIMITED_RANGE, 0);
+        av_opt_set_int(context, "sws_flags", SWS_BICUBIC, 0);
+        int status = sws_init_context(context, (SwsFilter) null, null);
+        if (status < 0) {
+            sws_freeContext(context);
+            throw new ImageDecodeException(
+                    "expected a converter from FFmpeg pixel format "
+                            + format
+                            + " to YUV 4:2:0, swscale returned "
+                            + status
+                            + " ("
+                            + FfmpegStatus.text(status)
+                            + ")");
+        }
+        return context;
+    }
+
+    /** The plain YUV format a full-range JPEG format ({@code yuvj*}) stands for, else itself. */
+    private static int plainTwin(int format) {
+        if (format == AV_PIX_FMT_YUVJ420P) {
+            return AV_PIX_FMT_YUV420P;
+        }
+        if (format == AV_PIX_FMT_YUVJ422P) {
+            return AV_PIX_FMT_YUV422P;
+        }
+        if (format == AV_PIX_FMT_YUVJ444P) {
+            return AV_PIX_FMT_YUV444P;
+        }
+        if (format == AV_PIX_FMT_YUVJ440P) {
+            return AV_PIX_FMT_YUV440P;
+        }
+        if (format == AV_PIX_FMT_YUVJ411P) {
+            return AV_PIX_FMT_YUV411P;
+        }
+        return format;
+    }
+
+    /**
+     * swscale's range flags, and its 16.16 fixed-point 1 (brightness 0, contrast and saturation 1).
+     */
+    private static final int LIMITED_RANGE = 0, FULL_RANGE = 1, UNIT = 1 << 16;
 
     private static void check(int status, String what) {
         FfmpegStatus.check(status, what, ImageDecodeException::new);
