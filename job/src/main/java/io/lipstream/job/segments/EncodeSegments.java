@@ -160,7 +160,7 @@ public final class EncodeSegments extends RichAsyncFunction<AssembledSegment, En
         try {
             return List.of(encode(encoder, input.streamId(), input.segment()));
         } catch (SegmentEncodingException e) {
-            // One bad segment (say, a resolution change inside it) must not stop the stream.
+            // One bad segment (say, none of its frames decodes) must not stop the stream.
             segmentsFailed.inc();
             LOG.error(
                     "stream {}: segment {} (frames {}..) could not be encoded and is skipped",

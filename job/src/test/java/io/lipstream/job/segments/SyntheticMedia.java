@@ -101,7 +101,7 @@ final class SyntheticMedia {
         return index;
     }
 
-    /** Peak signal-to-noise ratio of two BGR images, dB. */
+    /** Peak signal-to-noise ratio of two 8-bit images or planes of one size, dB. */
     static double psnr(byte[] a, byte[] b) {
         double squared = 0;
         for (int i = 0; i < a.length; i++) {

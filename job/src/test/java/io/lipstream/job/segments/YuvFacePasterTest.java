@@ -1,8 +1,8 @@
 package io.lipstream.job.segments;
 
+import static io.lipstream.job.segments.SyntheticMedia.psnr;
 import static io.lipstream.job.segments.YuvPictures.WIDTH;
 import static io.lipstream.job.segments.YuvPictures.plane;
-import static io.lipstream.job.segments.YuvPictures.psnr;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

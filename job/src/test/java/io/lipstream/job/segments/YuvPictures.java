@@ -57,15 +57,4 @@ final class YuvPictures {
         }
         return out;
     }
-
-    /** PSNR in dB of two equal-length 8-bit sample arrays (infinite when equal). */
-    static double psnr(byte[] a, byte[] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = (a[i] & 0xFF) - (b[i] & 0xFF);
-            sum += d * d;
-        }
-        double mse = sum / a.length;
-        return mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / mse);
-    }
 }
