@@ -11,9 +11,25 @@ import org.bytedeco.javacv.Frame;
 public final class TestClips {
     private TestClips() {}
 
+    /** Records one picture of the clip into the recorder, drawn as a test wants it. */
+    @FunctionalInterface
+    public interface PictureWriter {
+        void write(Frame picture, FFmpegFrameRecorder recorder) throws Exception;
+    }
+
     /** The first {@code frames} frames of the sample with their audio, as an MP4 in {@code dir}. */
     public static Path firstFrames(Path dir, int frames) throws Exception {
-        Path out = dir.resolve("clip-" + frames + ".mp4");
+        return firstFrames(
+                dir.resolve("clip-" + frames + ".mp4"),
+                frames,
+                (picture, recorder) -> recorder.record(picture));
+    }
+
+    /**
+     * The first {@code frames} frames of the sample (its size, 640x360) with their audio, as the
+     * MP4 {@code out}, each picture recorded by {@code pictures}.
+     */
+    public static Path firstFrames(Path out, int frames, PictureWriter pictures) throws Exception {
         try (FFmpegFrameGrabber grabber =
                 new FFmpegFrameGrabber(Samples.TALKING_ASTRONAUT_MP4.path().toFile())) {
             grabber.start();
@@ -38,7 +54,7 @@ public final class TestClips {
                             continue;
                         }
                         written++;
-                        recorder.record(frame);
+                        pictures.write(frame, recorder);
                     } else if (frame.samples != null && frame.timestamp < endMicros) {
                         recorder.record(frame);
                     }

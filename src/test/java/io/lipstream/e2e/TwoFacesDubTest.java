@@ -12,10 +12,6 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
@@ -131,36 +127,17 @@ class TwoFacesDubTest {
 
     /** The first {@link #FRAMES} frames of the bundled clip with two people, and its audio. */
     private static Path twoFaceClip(Path file) throws Exception {
-        try (FFmpegFrameGrabber grabber =
-                        new FFmpegFrameGrabber(Samples.TALKING_ASTRONAUT_MP4.path().toFile());
-                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            grabber.start();
-            try (FFmpegFrameRecorder recorder =
-                    new FFmpegFrameRecorder(
-                            file.toFile(), WIDTH, HEIGHT, grabber.getAudioChannels())) {
-                recorder.setFormat("mp4");
-                recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
-                recorder.setFrameRate(grabber.getFrameRate());
-                recorder.setAudioCodec(avcodec.AV_CODEC_ID_AAC);
-                recorder.setSampleRate(grabber.getSampleRate());
-                recorder.start();
-                int written = 0;
-                long endMicros = Math.round(FRAMES * 1_000_000 / grabber.getFrameRate());
-                Frame frame;
-                while ((frame = grabber.grab()) != null) {
-                    if (frame.image != null && written < FRAMES) {
-                        try (Mat source = converter.convert(frame).clone();
+        try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            return TestClips.firstFrames(
+                    file,
+                    FRAMES,
+                    (picture, recorder) -> {
+                        try (Mat source = converter.convert(picture).clone();
                                 Mat canvas = twoFaces(source)) {
                             recorder.record(converter.convert(canvas));
                         }
-                        written++;
-                    } else if (frame.samples != null && frame.timestamp < endMicros) {
-                        recorder.record(frame);
-                    }
-                }
-            }
+                    });
         }
-        return file;
     }
 
     private static Mat twoFaces(Mat source) {
