@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.TopicReaders;
-import io.lipstream.connectors.media.DecodedMedia;
 import io.lipstream.connectors.serde.SingleObjectCodec;
 import io.lipstream.samples.Samples;
 import io.lipstream.schema.AudioChunk;
@@ -179,7 +178,13 @@ class ClusterChaosIT {
             long framesOut = 0;
             for (String stream : STREAMS) {
                 framesIn += frames.get(stream);
-                framesOut += assertEveryFrameOnceInOrder(stream, frames.get(stream));
+                framesOut +=
+                        SegmentChecks.assertEveryFrameOnceInOrder(
+                                stream,
+                                inTopicOrder.stream()
+                                        .filter(s -> s.getStreamId().equals(stream))
+                                        .toList(),
+                                frames.get(stream));
             }
             assertEquals(LOOPS * FRAMES_PER_LOOP * STREAMS.size(), framesIn, "frames ingested");
             assertEquals(framesIn, framesOut, "frames committed");
@@ -364,26 +369,6 @@ class ClusterChaosIT {
                                         .anyMatch(EncodedSegment::getLast));
     }
 
-    /** In topic order: indices 0, 1, 2, ... once each, frames contiguous, all decodable. */
-    private long assertEveryFrameOnceInOrder(String stream, long framesIn) throws Exception {
-        List<EncodedSegment> segments =
-                inTopicOrder.stream().filter(s -> s.getStreamId().equals(stream)).toList();
-        assertTrue(!segments.isEmpty(), "segments of " + stream);
-        long nextFrame = 0;
-        for (int i = 0; i < segments.size(); i++) {
-            EncodedSegment s = segments.get(i);
-            String what = stream + " record " + i;
-            assertEquals(i, s.getSegmentIndex(), what + ": segment index (no duplicate, no gap)");
-            assertEquals(nextFrame, s.getFirstFrameIndex(), what + ": first frame");
-            assertEquals(i == segments.size() - 1, s.getLast(), what + ": last flag");
-            int decoded = DecodedMedia.of(bytes(s.getData())).frameCount();
-            assertEquals(s.getFrameCount(), decoded, what + ": frames decoded");
-            nextFrame += decoded;
-        }
-        assertEquals(framesIn, nextFrame, stream + ": each input frame exactly once");
-        return nextFrame;
-    }
-
     private static JsonNode get(String rest, String path) throws IOException, InterruptedException {
         HttpResponse<String> response =
                 HTTP.send(
@@ -418,12 +403,5 @@ class ClusterChaosIT {
             }
         }
         throw new IllegalStateException("expected to run inside the repository");
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer view = buffer.duplicate();
-        byte[] bytes = new byte[view.remaining()];
-        view.get(bytes);
-        return bytes;
     }
 }

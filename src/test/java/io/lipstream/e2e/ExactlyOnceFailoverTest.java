@@ -10,7 +10,6 @@ import io.lipstream.connectors.kafka.KafkaConnectors;
 import io.lipstream.connectors.kafka.KafkaOptions;
 import io.lipstream.connectors.kafka.KafkaSettings;
 import io.lipstream.connectors.kafka.Topics;
-import io.lipstream.connectors.media.DecodedMedia;
 import io.lipstream.job.LipSyncJob;
 import io.lipstream.job.LipSyncSettings;
 import io.lipstream.job.options.InferenceOptions;
@@ -19,7 +18,6 @@ import io.lipstream.tools.embedded.EmbeddedKafka;
 import io.lipstream.tools.embedded.FlinkTarget;
 import io.lipstream.tools.media.MediaIngest;
 import io.lipstream.tools.model.ModelSynth;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +129,7 @@ class ExactlyOnceFailoverTest {
                                 + " segments committed before the failure");
                 for (String stream : STREAMS) {
                     List<EncodedSegment> segments = ofStream(committed, stream);
-                    assertEveryFrameOnceInOrder(stream, segments);
+                    SegmentChecks.assertEveryFrameOnceInOrder(stream, segments, FRAMES);
                     assertHlsHoldsTheCommittedSegments(hls, stream, segments);
                 }
             } finally {
@@ -202,27 +200,6 @@ class ExactlyOnceFailoverTest {
         return all.stream().filter(s -> s.getStreamId().equals(stream)).toList();
     }
 
-    /** In topic order: indices 0, 1, 2, ... with no repeat, frames contiguous, all decodable. */
-    private static void assertEveryFrameOnceInOrder(String stream, List<EncodedSegment> segments)
-            throws Exception {
-        assertTrue(!segments.isEmpty(), "segments of " + stream);
-        long nextFrame = 0;
-        long decodedFrames = 0;
-        for (int i = 0; i < segments.size(); i++) {
-            EncodedSegment s = segments.get(i);
-            String what = stream + " record " + i;
-            assertEquals(i, s.getSegmentIndex(), what + ": segment index (no duplicate, no gap)");
-            assertEquals(nextFrame, s.getFirstFrameIndex(), what + ": first frame");
-            assertEquals(i == segments.size() - 1, s.getLast(), what + ": last flag");
-            int decoded = DecodedMedia.of(bytes(s.getData())).frameCount();
-            assertEquals(s.getFrameCount(), decoded, what + ": frames decoded");
-            nextFrame += s.getFrameCount();
-            decodedFrames += decoded;
-        }
-        assertEquals(FRAMES, nextFrame, stream + ": frames in segments");
-        assertEquals(FRAMES, decodedFrames, stream + ": frames decoded");
-    }
-
     /** The HLS sink rewrote what it had written before the failure: files equal the topic's. */
     private static void assertHlsHoldsTheCommittedSegments(
             Path hls, String stream, List<EncodedSegment> segments) throws Exception {
@@ -235,16 +212,9 @@ class ExactlyOnceFailoverTest {
         assertEquals("#EXT-X-ENDLIST", playlist.get(playlist.size() - 1), stream + ": ended");
         for (EncodedSegment s : segments) {
             assertArrayEquals(
-                    bytes(s.getData()),
+                    SegmentChecks.bytes(s.getData()),
                     Files.readAllBytes(folder.resolve(HlsWriter.segmentName(s.getSegmentIndex()))),
                     stream + " segment " + s.getSegmentIndex() + ": HLS file = committed bytes");
         }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer view = buffer.duplicate();
-        byte[] bytes = new byte[view.remaining()];
-        view.get(bytes);
-        return bytes;
     }
 }
